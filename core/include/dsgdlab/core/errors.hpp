@@ -1,0 +1,59 @@
+#pragma once
+
+/// Errors for bad input. Runtime outcomes of a run are a Status (status.hpp), never exceptions.
+
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace dsgdlab {
+
+/// Bad input from a user: an option value, a file, a command-line argument. The CLI maps it to
+/// exit code 2. The message names the field (or file and line), the value and the rule.
+class InputError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// A malformed input file. The message reads "FILE:LINE: PROBLEM" (LINE is 1-based; 0 when
+/// the problem concerns the whole file).
+class FileFormatError : public InputError {
+ public:
+  FileFormatError(const std::filesystem::path& file, std::size_t line, std::string_view problem);
+
+  const std::filesystem::path& file() const { return file_; }
+  std::size_t line() const { return line_; }
+
+ private:
+  std::filesystem::path file_;
+  std::size_t line_;
+};
+
+/// Formats a value for an error message: numbers with round-trip precision, strings quoted.
+template <typename T>
+std::string describe_value(const T& value) {
+  std::ostringstream out;
+  if constexpr (std::is_convertible_v<T, std::string_view>) {
+    out << '"' << std::string_view(value) << '"';
+  } else {
+    out.precision(17);
+    out << value;
+  }
+  return out.str();
+}
+
+/// The error an options struct's validate() throws: "FIELD (VALUE) RULE", for example
+/// `invalid_option("hsgd.global_period", 10, "must be a multiple of hsgd.local_period (4)")`.
+template <typename T>
+InputError invalid_option(std::string_view field, const T& value, std::string_view rule) {
+  std::string message(field);
+  message += " (";
+  message += describe_value(value);
+  message += ") ";
+  message += rule;
+  return InputError(message);
+}
+
+}  // namespace dsgdlab
