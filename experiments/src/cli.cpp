@@ -1,24 +1,103 @@
 #include "dsgdlab/experiments/cli.hpp"
 
 #include <CLI/CLI.hpp>
-#include <ostream>
 
+#include <algorithm>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dsgdlab/algorithms/topology/generators.hpp"
+#include "dsgdlab/algorithms/topology/grouping.hpp"
+#include "dsgdlab/algorithms/topology/mixing.hpp"
 #include "dsgdlab/core/errors.hpp"
 #include "dsgdlab/core/version.hpp"
+#include "dsgdlab/problems/catalog.hpp"
 
 namespace dsgdlab {
+namespace {
+
+struct CatalogSection {
+  std::string_view name;
+  std::span<const CatalogEntry> entries;
+};
+
+std::vector<CatalogSection> catalog_sections() {
+  return {{"problems", problem_catalog()},
+          {"partitions", partition_catalog()},
+          {"topologies", topology_catalog()},
+          {"mixing", mixing_rule_catalog()},
+          {"groupings", grouping_catalog()}};
+}
+
+void print_catalog(const std::vector<CatalogSection>& sections, bool as_json, std::ostream& out) {
+  if (as_json) {
+    nlohmann::json json = nlohmann::json::object();
+    for (const auto& section : sections) {
+      auto& list = json[std::string(section.name)] = nlohmann::json::array();
+      for (const auto& entry : section.entries) {
+        list.push_back({{"name", entry.name}, {"description", entry.description}});
+      }
+    }
+    out << json.dump(2) << '\n';
+    return;
+  }
+  std::size_t width = 0;
+  for (const auto& section : sections) {
+    for (const auto& entry : section.entries) width = std::max(width, entry.name.size());
+  }
+  bool first = true;
+  for (const auto& section : sections) {
+    if (!first) out << '\n';
+    first = false;
+    out << section.name << '\n';
+    for (const auto& entry : section.entries) {
+      out << "  " << std::left << std::setw(static_cast<int>(width)) << entry.name << "  "
+          << entry.description << '\n';
+    }
+  }
+}
+
+}  // namespace
 
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"dsgdlab: exact distributed SGD algorithms, measured against their theory",
                "dsgdlab"};
   app.set_version_flag("--version", std::string("dsgdlab ") + kVersion);
   app.require_subcommand(1);
+
+  auto* list = app.add_subcommand("list", "List problems, partitions, topologies, mixing rules and groupings");
+  std::string list_what = "all";
+  bool list_json = false;
+  std::vector<std::string> section_names{"all"};
+  for (const auto& section : catalog_sections()) section_names.emplace_back(section.name);
+  list->add_option("what", list_what, "Which catalog to list")
+      ->check(CLI::IsMember(section_names))
+      ->capture_default_str();
+  list->add_flag("--json", list_json, "Print JSON instead of a table");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
     return app.exit(e, out, err);
   } catch (const CLI::ParseError& e) {
     app.exit(e, out, err);
+    return kExitBadInput;
+  }
+
+  try {
+    if (list->parsed()) {
+      auto sections = catalog_sections();
+      if (list_what != "all") {
+        std::erase_if(sections, [&](const CatalogSection& s) { return s.name != list_what; });
+      }
+      print_catalog(sections, list_json, out);
+    }
+  } catch (const InputError& e) {
+    err << "dsgdlab: " << e.what() << '\n';
     return kExitBadInput;
   }
   return kExitSuccess;
