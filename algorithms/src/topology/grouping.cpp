@@ -265,7 +265,7 @@ Grouping label_covering_grouping(const std::vector<std::vector<Index>>& label_co
 
 namespace {
 
-constexpr std::array<GroupingInfo, 5> kGroupingCatalog{{
+constexpr std::array<CatalogEntry, 5> kGroupingCatalog{{
     {"contiguous", "blocks of consecutive worker ids, sizes as equal as possible"},
     {"random", "uniformly random partition into equal-size groups (seeded)"},
     {"label_aligned",
@@ -305,7 +305,7 @@ GroupingScheme parse_grouping_scheme(std::string_view name, std::string_view fie
   throw invalid_option(field, name, "must be one of " + choices);
 }
 
-std::span<const GroupingInfo> grouping_catalog() { return kGroupingCatalog; }
+std::span<const CatalogEntry> grouping_catalog() { return kGroupingCatalog; }
 
 void GroupingOptions::validate() const {
   if (num_groups < 1) throw invalid_option("grouping.num_groups", num_groups, "must be at least 1");

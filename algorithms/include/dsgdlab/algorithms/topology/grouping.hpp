@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dsgdlab/core/catalog.hpp"
 #include "dsgdlab/core/random.hpp"
 #include "dsgdlab/core/types.hpp"
 
@@ -113,15 +114,9 @@ std::string_view to_string(GroupingScheme scheme);
 GroupingScheme parse_grouping_scheme(std::string_view name,
                                      std::string_view field = "grouping.scheme");
 
-/// One line of the grouping catalog (for `dsgdlab list` and the docs).
-struct GroupingInfo {
-  std::string_view name;
-  std::string_view description;
-};
-
 /// Every grouping the toolkit offers: the four GroupingScheme values in enum order, then
 /// "nested" (nested_grouping in hierarchical_grouping.hpp, the multi-level H-SGD grouping).
-std::span<const GroupingInfo> grouping_catalog();
+std::span<const CatalogEntry> grouping_catalog();
 
 /// Which two-level grouping to build.
 struct GroupingOptions {
