@@ -431,8 +431,8 @@ TEST(NonconvexSeparable, ValidateNamesTheFieldAndValue) {
     return constructor_error(options);
   };
   EXPECT_EQ(with([](auto& o) { o.cosine_weight = 0.05; }),
-            "nonconvex_separable.cosine_weight (0.050000000000000003) must exceed "
-            "nonconvex_separable.curvature_min (0.10000000000000001) so the objective is "
+            "nonconvex_separable.cosine_weight (0.05) must exceed "
+            "nonconvex_separable.curvature_min (0.1) so the objective is "
             "non-convex");
   EXPECT_EQ(with([](auto& o) {
               o.instance.curvature_min = 0.5;

@@ -2,6 +2,7 @@
 
 /// Errors for bad input. Runtime outcomes of a run are a Status (status.hpp), never exceptions.
 
+#include <charconv>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
@@ -31,17 +32,21 @@ class FileFormatError : public InputError {
   std::size_t line_;
 };
 
-/// Formats a value for an error message: numbers with round-trip precision, strings quoted.
+/// Formats a value for an error message: floating-point numbers in the shortest text that
+/// reads back to the same value (0.1, not 0.10000000000000001), strings quoted.
 template <typename T>
 std::string describe_value(const T& value) {
-  std::ostringstream out;
   if constexpr (std::is_convertible_v<T, std::string_view>) {
-    out << '"' << std::string_view(value) << '"';
+    return '"' + std::string(std::string_view(value)) + '"';
+  } else if constexpr (std::is_floating_point_v<T>) {
+    char buffer[64];
+    const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+    return std::string(buffer, result.ptr);
   } else {
-    out.precision(17);
+    std::ostringstream out;
     out << value;
+    return out.str();
   }
-  return out.str();
 }
 
 /// The error an options struct's validate() throws: "FIELD (VALUE) RULE", for example
