@@ -69,8 +69,8 @@ struct Entry {
   double value;
 };
 
-/// Reads one feature token INDEX:VALUE of a sample line; `previous_index` is the last index
-/// of the line (or none yet). Throws FileFormatError naming the problem.
+/// Parses the label and the INDEX:VALUE tokens of one sample line, remembering the previous
+/// index of the line; every problem throws FileFormatError(file, line, problem).
 class LineParser {
  public:
   LineParser(const std::filesystem::path& file, std::size_t line, const LibsvmReadOptions& options)
