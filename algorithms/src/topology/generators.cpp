@@ -58,24 +58,28 @@ void require_max_attempts(std::string_view field, int max_attempts) {
   require_at_least(field, max_attempts, 1);
 }
 
-/// The rules a connected simple d-regular graph on n vertices needs.
-void check_regular_arguments(std::string_view n_field, std::string_view degree_field, int n,
-                             int degree) {
-  require_at_least(n_field, n, 1);
+/// The rules a connected simple d-regular graph on n vertices needs. Messages are `prefix` +
+/// "FIELD (VALUE) RULE".
+void check_regular_arguments(std::string_view prefix, std::string_view n_field,
+                             std::string_view degree_field, int n, int degree) {
+  const auto fail = [&](const InputError& error) {
+    return InputError(std::string(prefix) + error.what());
+  };
+  if (n < 1) throw fail(invalid_option(n_field, n, "must be at least 1"));
   if (degree < 0 || degree >= n) {
-    throw invalid_option(
-        degree_field, degree,
-        "must be in [0, " + std::string(n_field) + ") = [0, " + std::to_string(n) + ")");
+    throw fail(invalid_option(degree_field, degree,
+                              "must be in [0, " + std::string(n_field) + ") = [0, " +
+                                  std::to_string(n) + ")"));
   }
   if ((static_cast<std::int64_t>(n) * degree) % 2 != 0) {
-    throw invalid_option(degree_field, degree,
-                         "times " + std::string(n_field) + " (" + std::to_string(n) +
-                             ") must be even (each edge has two ends)");
+    throw fail(invalid_option(degree_field, degree,
+                              "times " + std::string(n_field) + " (" + std::to_string(n) +
+                                  ") must be even (each edge has two ends)"));
   }
   if ((degree == 0 && n > 1) || (degree == 1 && n > 2)) {
-    throw invalid_option(degree_field, degree,
-                         "gives a disconnected graph for " + std::string(n_field) + " = " +
-                             std::to_string(n) + "; use a degree of at least 2");
+    throw fail(invalid_option(degree_field, degree,
+                              "gives a disconnected graph when " + std::string(n_field) + " is " +
+                                  std::to_string(n) + "; use a degree of at least 2"));
   }
 }
 
@@ -264,7 +268,7 @@ Graph erdos_renyi(int n, double edge_probability, RandomStream& rng, int max_att
 }
 
 Graph random_regular(int n, int degree, RandomStream& rng, int max_attempts) {
-  check_regular_arguments("random_regular: n", "random_regular: degree", n, degree);
+  check_regular_arguments("random_regular: ", "n", "degree", n, degree);
   require_max_attempts("random_regular: max_attempts", max_attempts);
   const bool via_complement = 2 * degree > n - 1;
   const int drawn_degree = via_complement ? n - 1 - degree : degree;
@@ -353,7 +357,7 @@ void TopologyOptions::validate() const {
     }
     require_max_attempts("topology.max_attempts", max_attempts);
   } else if (kind == "random_regular") {
-    check_regular_arguments("topology.num_workers", "topology.degree", num_workers, degree);
+    check_regular_arguments("", "topology.num_workers", "topology.degree", num_workers, degree);
     require_max_attempts("topology.max_attempts", max_attempts);
   }
 }

@@ -90,7 +90,7 @@ struct TopologyOptions {
   /// even, and degree ≥ 2 when num_workers > 2 (otherwise the graph is disconnected).
   int degree = 3;
   /// Edge list only: path of the edge-list file (format in edge_list.hpp).
-  std::string edge_list_file;
+  std::string edge_list_file = {};
   /// Seed of the topology stream, RandomStream(StreamKey{.seed = seed, .purpose =
   /// StreamPurpose::kTopology}); random kinds only.
   std::uint64_t seed = 0;
