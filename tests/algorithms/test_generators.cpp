@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -232,6 +233,24 @@ TEST(RandomRegular, DegreesAllEqualAndConnected) {
     expect_all_degrees(graph, degree);
     EXPECT_TRUE(is_connected(graph)) << "n = " << n << ", degree = " << degree;
   }
+}
+
+TEST(RandomRegular, SmallDegreeIsUniformOverLabelledGraphs) {
+  // There are 70 labelled cubic graphs on 6 vertices (10 labellings of K_{3,3}, 60 of the
+  // prism), all connected. 14000 draws give 200 expected per graph; under uniformity the
+  // Pearson statistic is χ² with 69 degrees of freedom, and by the Wilson–Hilferty
+  // approximation P(χ²₆₉ > 140) ≈ 1e-6.
+  constexpr int kDraws = 14000;
+  RandomStream rng = topology_stream(2718);
+  std::map<std::vector<std::pair<int, int>>, int> counts;
+  for (int k = 0; k < kDraws; ++k) ++counts[random_regular(6, 3, rng, 1000).edges()];
+  ASSERT_EQ(counts.size(), 70u);
+  const double expected = kDraws / 70.0;
+  double chi2 = 0.0;
+  for (const auto& [edges, count] : counts) {
+    chi2 += (count - expected) * (count - expected) / expected;
+  }
+  EXPECT_LT(chi2, 140.0);
 }
 
 TEST(RandomRegular, ReproducibleForASeedAndDifferentAcrossSeeds) {

@@ -57,16 +57,22 @@ Graph erdos_renyi(int n, double edge_probability, RandomStream& rng, int max_att
 /// n·degree even, and degree ≥ 2 when n > 2 (degree 1 is a perfect matching, disconnected
 /// unless n = 2; degree 0 is disconnected unless n = 1).
 ///
-/// Method (pairing model with partial rejection, in the spirit of Steger and Wormald 1999,
-/// "Generating random regular graphs quickly"): every vertex gets `degree` stubs; repeatedly,
-/// the unpaired stubs are shuffled and paired consecutively, and pairs that would form a
-/// self-loop or a repeated edge are returned to the pool; a round without progress pairs one
-/// uniformly chosen suitable pair of stubs instead, and a pool without any suitable pair
-/// restarts the attempt. A disconnected result also restarts it. The distribution is close
-/// to, but not exactly, uniform over connected d-regular graphs. When degree > (n − 1)/2 the
-/// generator draws the complement graph, (n − 1 − degree)-regular and sparse, and returns its
-/// complement, which is connected because its degree is at least n/2. Throws InputError
-/// naming n, degree and max_attempts when every attempt fails.
+/// When degree > (n − 1)/2 the generator draws the complement, a sparser
+/// (n − 1 − degree)-regular graph with no connectivity requirement, and returns its complement,
+/// which is connected because its degree is at least n/2. For the drawn degree d:
+/// - d ≤ 4: exactly uniform over connected simple d-regular graphs. The configuration
+///   (pairing) model pairs the n·d stubs by a uniform random perfect matching; an attempt
+///   whose result has a self-loop, a repeated edge or is disconnected is thrown away
+///   (acceptance ≈ exp(−(d² − 1)/4) · P(connected): about 0.14 for d = 3, 0.02 for d = 4).
+/// - d ≥ 5: approximately uniform. Pairing with partial rejection (in the spirit of Steger and
+///   Wormald 1999): the unpaired stubs are shuffled and paired consecutively, pairs that would
+///   make a self-loop or a repeated edge go back to the pool, a round without progress pairs
+///   one uniformly chosen suitable pair, and a pool without any suitable pair restarts the
+///   attempt. The result is then mixed by 20·m proposals of the switch chain (replace edges
+///   {a, b}, {c, d} by {a, c}, {b, d} when that stays simple), whose stationary law is
+///   uniform; a disconnected result restarts the attempt.
+/// Each attempt continues the same stream, so the graph is a function of the stream's seed.
+/// Throws InputError naming n, degree and max_attempts when every attempt fails.
 Graph random_regular(int n, int degree, RandomStream& rng, int max_attempts);
 
 /// (rows, cols) of the torus for `num_workers` workers: rows = torus_rows when positive (it must
