@@ -214,8 +214,6 @@ EdgeList complement_edges(const Graph& graph) {
   return edges;
 }
 
-std::string format_number(double value) { return format_double(value); }
-
 }  // namespace
 
 Graph ring(int n) {
@@ -322,9 +320,9 @@ Graph erdos_renyi(int n, double edge_probability, RandomStream& rng, int max_att
   const double threshold = n > 1 ? std::log(static_cast<double>(n)) / n : 0.0;
   throw InputError("erdos_renyi: no connected graph in " + std::to_string(max_attempts) +
                    " attempts with n = " + std::to_string(n) +
-                   " and edge_probability = " + format_number(edge_probability) +
+                   " and edge_probability = " + format_double(edge_probability) +
                    "; G(n, p) is connected with high probability once p > ln(n)/n = " +
-                   format_number(threshold) + ", so raise edge_probability (or max_attempts)");
+                   format_double(threshold) + ", so raise edge_probability (or max_attempts)");
 }
 
 Graph random_regular(int n, int degree, RandomStream& rng, int max_attempts) {

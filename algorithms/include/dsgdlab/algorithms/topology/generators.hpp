@@ -35,7 +35,7 @@ Graph hypercube(int dimension);
 
 /// The exponential ("log-hop") graph used in the AD-PSGD paper's experiments: i ~ i + 2^k mod
 /// n for every k with 2^k < n, made undirected and deduplicated. A circulant graph, hence
-/// regular, with degree |{±2^k mod n : 2^k < n}| (2·log₂n − 1 when n is a power of two, where
+/// regular, with degree |{±2^k mod n : 2^k < n}| (2·log₂n − 1 when n ≥ 2 is a power of two, where
 /// +n/2 and −n/2 coincide). n ≥ 1.
 Graph exponential(int n);
 
@@ -60,10 +60,12 @@ Graph erdos_renyi(int n, double edge_probability, RandomStream& rng, int max_att
 /// When degree > (n − 1)/2 the generator draws the complement, a sparser
 /// (n − 1 − degree)-regular graph with no connectivity requirement, and returns its complement,
 /// which is connected because its degree is at least n/2. For the drawn degree d:
-/// - d ≤ 4: exactly uniform over connected simple d-regular graphs. The configuration
-///   (pairing) model pairs the n·d stubs by a uniform random perfect matching; an attempt
-///   whose result has a self-loop, a repeated edge or is disconnected is thrown away
-///   (acceptance ≈ exp(−(d² − 1)/4) · P(connected): about 0.14 for d = 3, 0.02 for d = 4).
+/// - d ≤ 4: exact. The configuration (pairing) model pairs the n·d stubs by a uniform random
+///   perfect matching and throws the attempt away when the result has a self-loop or a
+///   repeated edge, or (unless it is drawn for a complement) is disconnected. Every simple
+///   graph comes from the same number of matchings, so the result is exactly uniform over
+///   connected simple `degree`-regular graphs. Acceptance ≈ exp(−(d² − 1)/4) · P(connected):
+///   about 0.14 for d = 3, 0.02 for d = 4.
 /// - d ≥ 5: approximately uniform. Pairing with partial rejection (in the spirit of Steger and
 ///   Wormald 1999): the unpaired stubs are shuffled and paired consecutively, pairs that would
 ///   make a self-loop or a repeated edge go back to the pool, a round without progress pairs
