@@ -7,7 +7,7 @@ target_compile_features(dsgdlab_settings INTERFACE cxx_std_20)
 set(CMAKE_CXX_EXTENSIONS OFF)
 target_compile_options(dsgdlab_settings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wnon-virtual-dtor -Wold-style-cast
-  -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion
+  -Woverloaded-virtual -Wdouble-promotion
   $<$<BOOL:${DSGDLAB_WERROR}>:-Werror>)
 # x87 is never used on x86-64; keep contraction off so FMA-capable builds give the same bits.
 target_compile_options(dsgdlab_settings INTERFACE -ffp-contract=off)

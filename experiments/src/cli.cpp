@@ -1,7 +1,6 @@
 #include "dsgdlab/experiments/cli.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <iomanip>
 #include <nlohmann/json.hpp>
@@ -22,15 +21,23 @@ namespace {
 
 struct CatalogSection {
   std::string_view name;
-  std::span<const CatalogEntry> entries;
+  std::vector<CatalogEntry> entries;
 };
 
+std::vector<CatalogEntry> to_vector(std::span<const CatalogEntry> entries) {
+  return {entries.begin(), entries.end()};
+}
+
 std::vector<CatalogSection> catalog_sections() {
-  return {{"problems", problem_catalog()},
-          {"partitions", partition_catalog()},
-          {"topologies", topology_catalog()},
-          {"mixing", mixing_rule_catalog()},
-          {"groupings", grouping_catalog()}};
+  std::vector<CatalogEntry> mixing;
+  for (const auto& info : mixing_rule_catalog()) mixing.push_back({info.name, info.description});
+  mixing.push_back(
+      {"file", "a user matrix read from a file (dense rows or \"i j w\" triplets), validated"});
+  return {{"problems", to_vector(problem_catalog())},
+          {"partitions", to_vector(partition_catalog())},
+          {"topologies", to_vector(topology_catalog())},
+          {"mixing", std::move(mixing)},
+          {"groupings", to_vector(grouping_catalog())}};
 }
 
 void print_catalog(const std::vector<CatalogSection>& sections, bool as_json, std::ostream& out) {
@@ -69,7 +76,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   app.set_version_flag("--version", std::string("dsgdlab ") + kVersion);
   app.require_subcommand(1);
 
-  auto* list = app.add_subcommand("list", "List problems, partitions, topologies, mixing rules and groupings");
+  auto* list = app.add_subcommand(
+      "list", "List problems, partitions, topologies, mixing rules and groupings");
   std::string list_what = "all";
   bool list_json = false;
   std::vector<std::string> section_names{"all"};

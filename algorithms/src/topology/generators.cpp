@@ -27,7 +27,7 @@ constexpr int kMaxExactRegularDegree = 4;
 /// Switch-chain proposals per edge after a partial-rejection pairing (see random_regular).
 constexpr std::size_t kSwitchesPerEdge = 20;
 
-constexpr std::array<TopologyInfo, 9> kTopologies{{
+constexpr std::array<CatalogEntry, 9> kTopologies{{
     {"ring", "cycle 0-1-...-(n-1)-0; degree 2"},
     {"torus", "2-D wrap-around grid rows x cols (both >= 3); degree 4"},
     {"hypercube", "n = 2^k workers, i ~ j when their ids differ in one bit; degree k"},
@@ -387,7 +387,7 @@ std::pair<int, int> torus_shape(int num_workers, int torus_rows) {
 
 void TopologyOptions::validate() const {
   const auto known = std::find_if(kTopologies.begin(), kTopologies.end(),
-                                  [&](const TopologyInfo& info) { return info.name == kind; });
+                                  [&](const CatalogEntry& info) { return info.name == kind; });
   if (known == kTopologies.end()) {
     throw invalid_option("topology.kind", kind, "is not a known topology (" + known_kinds() + ")");
   }
@@ -454,6 +454,6 @@ Graph make_graph(const TopologyOptions& options) {
   return graph;
 }
 
-std::span<const TopologyInfo> topology_catalog() { return kTopologies; }
+std::span<const CatalogEntry> topology_catalog() { return kTopologies; }
 
 }  // namespace dsgdlab

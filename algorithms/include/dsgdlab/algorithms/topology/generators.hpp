@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "dsgdlab/algorithms/topology/graph.hpp"
+#include "dsgdlab/core/catalog.hpp"
 #include "dsgdlab/core/random.hpp"
 
 namespace dsgdlab {
@@ -114,12 +115,7 @@ struct TopologyOptions {
 /// an edge list a disconnected file is an InputError naming the file and the components.
 Graph make_graph(const TopologyOptions& options);
 
-struct TopologyInfo {
-  std::string_view name;
-  std::string_view description;  ///< one line, for `dsgdlab list`
-};
-
 /// Every topology kind with a one-line description, in the order listed in TopologyOptions.
-std::span<const TopologyInfo> topology_catalog();
+std::span<const CatalogEntry> topology_catalog();
 
 }  // namespace dsgdlab
