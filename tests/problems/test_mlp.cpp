@@ -4,6 +4,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dsgdlab/core/errors.hpp"
@@ -202,6 +203,45 @@ TEST(Mlp, KnowsNoGlobalConstants) {
   EXPECT_EQ(defaults.weight_decay, 0.0);
   EXPECT_EQ(defaults.init_scale, 1.0);
   EXPECT_EQ(defaults.init_seed, 0u);
+}
+
+TEST(Mlp, ThreadLocalScratchIsSafeAcrossInstancesAndThreads) {
+  // The hidden-layer scratch is thread_local and only grows: a small network, then a larger
+  // one, then the small one again on the same thread must give identical bits; and threads
+  // evaluating concurrently must agree bit for bit with a serial evaluation.
+  const auto data = make_dataset(13);
+  const Partition partition = contiguous_partition(kWorkerSizes);
+  MlpProblem small(data, partition, {.hidden_units = 3});
+  MlpProblem large(data, partition, {.hidden_units = 40});
+  const Vector x_small = small.initial_point();
+  const Vector x_large = large.initial_point();
+  Vector before(small.dim());
+  Vector after(small.dim());
+  Vector g_large(large.dim());
+  small.local_gradient(0, x_small, before);
+  large.local_gradient(0, x_large, g_large);
+  small.local_gradient(0, x_small, after);
+  EXPECT_EQ(before, after);
+
+  Vector serial_large(large.dim());
+  large.local_gradient(1, x_large, serial_large);
+  constexpr int kRepeats = 200;
+  std::vector<int> mismatches(2, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      Vector g_s(small.dim());
+      Vector g_l(large.dim());
+      for (int r = 0; r < kRepeats; ++r) {
+        small.local_gradient(0, x_small, g_s);
+        large.local_gradient(1, x_large, g_l);
+        if (g_s != before || g_l != serial_large) ++mismatches[static_cast<std::size_t>(t)];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches[0], 0);
+  EXPECT_EQ(mismatches[1], 0);
 }
 
 void expect_rejected(const MlpOptions& options, const std::string& fragment) {

@@ -30,6 +30,9 @@ namespace dsgdlab {
 /// E g_i(x) = ∇f_i(x) and E‖g_i(x) − ∇f_i(x)‖² = σ_i²(x)/M exactly. sample_gradient is the
 /// same with M = 1 (one call of rng.uniform_index).
 ///
+/// Thread safety: every method is const and keeps no mutable state, so concurrent calls are
+/// safe whenever the derived class's hooks are (the zoo's are).
+///
 /// Allocation: local_loss, local_gradient, stochastic_gradient, sample_gradient and
 /// local_sample_gradient write into the caller's buffer and allocate nothing themselves (a
 /// derived class may keep a thread_local scratch that grows only; see MlpProblem).

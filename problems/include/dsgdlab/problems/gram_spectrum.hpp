@@ -9,18 +9,19 @@
 /// ℓ_s(x) = φ(a_sᵀx) with |φ''| ≤ c has ‖∇²f_i‖ ≤ c·λ_max(G_i).
 ///
 /// Method, per worker (so that the result is an upper bound, not an estimate):
-/// - p ≤ dense_max_features: G_i is formed and solved densely (Eigen's
+/// - p ≤ dense_max_features (and always for p < 3): G_i is formed and solved densely (Eigen's
 ///   SelfAdjointEigenSolver, backward stable: error O(ε_machine·‖G_i‖));
-/// - otherwise Spectra's Lanczos solver (SymEigsSolver, largest algebraic eigenvalue) runs
-///   matrix-free with y = (1/n_i) Σ_s a_s (a_sᵀ x), to relative tolerance τ: it stops when
-///   the residual of the Ritz pair (θ, v) satisfies ‖G_i v − θ v‖ < τ·θ, so an eigenvalue of
-///   G_i lies in [θ(1−τ), θ(1+τ)] and (Ritz values never exceed λ_max) λ_max ≥ θ;
-/// - either value θ is reported as θ·(1 + inflation), inflation ≥ τ, so it stays an upper
-///   bound on λ_max(G_i) up to the solver tolerance;
+/// - otherwise Spectra's Lanczos solver (SymEigsSolver, one eigenvalue, largest algebraic,
+///   deterministic start vector) runs matrix-free with y = (1/n_i) Σ_s a_s (a_sᵀ x), to
+///   relative tolerance τ: it stops when the Ritz pair (θ, v) has ‖G_i v − θ v‖ < τ·θ, so an
+///   eigenvalue of G_i lies within τ·θ of θ. Ritz values never exceed λ_max, and Lanczos from
+///   a generic start converges to the extreme eigenvalue first, so λ_max ∈ [θ, θ(1 + τ)];
+/// - either computed value θ is reported as θ·(1 + inflation), inflation ≥ τ, so it stays an
+///   upper bound on λ_max(G_i) up to the solver tolerance;
 /// - if Lanczos does not converge within max_restarts restarts, the rigorous trace bound
 ///   λ_max(G_i) ≤ tr G_i = (1/n_i) Σ_s ‖a_s‖² is used instead (looser by up to a factor p),
-///   and the method is reported as kTraceBound. A worker whose samples are all zero gets the
-///   exact value 0 from the trace bound.
+///   and the method is reported as kTraceBound (GramSpectrumBound::used_trace_bound()). A
+///   worker whose samples are all zero gets the exact value 0, also tagged kTraceBound.
 
 #include <string_view>
 #include <vector>
@@ -62,7 +63,8 @@ struct LocalGramEigenvalue {
   /// Upper bound on λ_max(G_i) (see the file comment).
   double value = 0.0;
   GramEigenvalueMethod method = GramEigenvalueMethod::kDense;
-  /// Lanczos restarts used (0 for the dense path and for all-zero data).
+  /// Lanczos iterations (restarts) as counted by Spectra; 0 for the dense path and for
+  /// all-zero data.
   Index iterations = 0;
 };
 
