@@ -314,7 +314,7 @@ TEST(RobustRegression, RejectsInvalidOptions) {
   expect_input_error(targets({.outlier_fraction = 1.0}),
                      "regression_targets.outlier_fraction (1) must lie in [0, 1)");
   expect_input_error(targets({.outlier_fraction = -0.1}),
-                     "regression_targets.outlier_fraction (-0.10000000000000001)");
+                     "regression_targets.outlier_fraction (-0.1)");
   expect_input_error(targets({.outlier_scale = -3.0}), "regression_targets.outlier_scale (-3)");
 
   // The generator validates its options, the data and the partition.
