@@ -1,5 +1,6 @@
 #include "dsgdlab/algorithms/engine/cost_model_options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <string>
