@@ -4,7 +4,7 @@
 
 namespace dsgdlab {
 
-RunResult run_simulation(const RunSetup& setup) {
+RunResult run_simulation(const RunSetup& setup, const ProgressCallback& /*progress*/) {
   setup.validate();
   throw std::logic_error("run_simulation: the sim engine is not implemented yet");
 }
