@@ -11,7 +11,7 @@ namespace dsgdlab {
 namespace {
 
 constexpr std::string_view kCountRule =
-    "; cluster counts must strictly decrease from n (level 0, the workers) to 1 (level M, all "
+    "; cluster counts must not increase from n (level 0, the workers) to 1 (level M, all "
     "workers together), and both end levels are implicit";
 
 std::string level_name(int level) { return "grouping level " + std::to_string(level); }
@@ -104,14 +104,9 @@ void HierarchicalGrouping::validate(int n) const {
     }
     const int count = levels[s].num_groups();
     const int finer = num_clusters(ell - 1);
-    if (count >= finer) {
+    if (count > finer) {
       throw InputError(level_name(ell) + " has " + std::to_string(count) + " clusters but level " +
                        std::to_string(ell - 1) + " has " + std::to_string(finer) +
-                       std::string(kCountRule));
-    }
-    if (count <= 1) {
-      throw InputError(level_name(ell) + " has " + std::to_string(count) +
-                       " cluster, as many as level " + std::to_string(num_levels()) +
                        std::string(kCountRule));
     }
   }

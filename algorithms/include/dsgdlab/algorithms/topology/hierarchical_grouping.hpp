@@ -39,8 +39,9 @@ struct HierarchicalGrouping {
   Grouping grouping_at(int level) const;
 
   /// Checks the hierarchy for n workers: num_workers == n, every stored level is a valid
-  /// grouping of n workers, cluster counts strictly decrease n = N_0 > N_1 > … > N_{M−1} >
-  /// N_M = 1, and every level-ℓ cluster lies inside one level-(ℓ+1) cluster. Throws InputError;
+  /// grouping of n workers, cluster counts do not increase n = N_0 ≥ N_1 ≥ … ≥ N_{M−1} ≥
+  /// N_M = 1 (degenerate levels are allowed: they are H-SGD's special cases N = 1 and N = n),
+  /// and every level-ℓ cluster lies inside one level-(ℓ+1) cluster. Throws InputError;
   /// a nesting error names the cluster and the two parents it straddles.
   void validate(int num_workers) const;
 };
@@ -56,9 +57,8 @@ struct HierarchicalGrouping {
 HierarchicalGrouping nested_grouping(int num_workers, const std::vector<int>& cluster_sizes,
                                      bool random, RandomStream* rng);
 
-/// The two-level hierarchy (M = 2) whose only stored level is `grouping`. Throws InputError
-/// when the grouping has 1 or n groups: that hierarchy is local SGD and has no intermediate
-/// level (cluster counts must strictly decrease).
+/// The two-level hierarchy (M = 2) whose only stored level is `grouping`. One group or n
+/// singleton groups are allowed (H-SGD then coincides with local SGD, theory.md §2).
 HierarchicalGrouping from_two_level(const Grouping& grouping);
 
 }  // namespace dsgdlab
