@@ -16,9 +16,9 @@ void ProbeOptions::validate() const {
     throw invalid_option("probe.every_virtual_time_s", every_virtual_time_s,
                          "must be a non-negative finite number");
   }
-  if (running_average_every < 1) {
+  if (running_average_every < 0) {
     throw invalid_option("probe.running_average_every", running_average_every,
-                         "must be at least 1");
+                         "must be at least 0 (0 turns the running average off)");
   }
 }
 

@@ -25,9 +25,10 @@ struct ProbeOptions {
   std::int64_t every_iterations = 10;
   /// Record a row whenever virtual time crosses a multiple of this (0: never by time).
   double every_virtual_time_s = 0.0;
-  /// ‖∇f(x̄_k)‖² enters R(K) = (1/K) Σ_{k<K} ‖∇f(x̄_k)‖² at every this-many-th iteration;
-  /// 1 (default) is the exact running average the theorems bound, larger values subsample
-  /// it (summary.json says which).
+  /// ‖∇f(x̄_k)‖² enters R(K) = (1/K) Σ_{k<K} ‖∇f(x̄_k)‖² at every this-many-th iteration
+  /// k (those with k mod m = 0). 1 (default) is the exact running average the theorems bound;
+  /// m > 1 averages the subsample, an estimate (summary.json says which); 0 turns it off (R is
+  /// NaN), for benchmarks. Each measurement costs one full gradient ∇f(x̄) = n local gradients.
   std::int64_t running_average_every = 1;
 
   void validate() const;
