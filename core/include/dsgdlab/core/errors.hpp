@@ -18,8 +18,8 @@ class InputError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-/// A malformed input file. The message reads "FILE:LINE: PROBLEM" (LINE is 1-based; 0 when
-/// the problem concerns the whole file).
+/// A malformed input file. The message reads "FILE:LINE: PROBLEM" with a 1-based LINE, or
+/// "FILE: PROBLEM" when the problem concerns the whole file (line() is then 0).
 class FileFormatError : public InputError {
  public:
   FileFormatError(const std::filesystem::path& file, std::size_t line, std::string_view problem);

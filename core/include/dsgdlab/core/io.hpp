@@ -29,7 +29,7 @@ std::string format_double(double value);
 using CsvCell = std::variant<double, std::int64_t, std::string>;
 
 /// A table with a fixed header, filled row by row and written atomically. Texts are quoted
-/// when they contain a comma, quote or newline (RFC 4180).
+/// when they contain a comma, a quote, a line feed or a carriage return (RFC 4180).
 class CsvTable {
  public:
   explicit CsvTable(std::vector<std::string> header);
