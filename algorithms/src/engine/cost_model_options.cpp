@@ -73,7 +73,10 @@ void CostModelOptions::validate(int num_workers) const {
     const auto& link = slow_links[k];
     worker_id(prefix + ".u", link.u);
     worker_id(prefix + ".v", link.v);
-    if (link.u == link.v) throw invalid_option(prefix + ".v", link.v, "must differ from .u");
+    if (link.u == link.v) {
+      throw invalid_option(prefix + ".v", link.v,
+                           "must differ from " + prefix + ".u (" + std::to_string(link.u) + ")");
+    }
     positive_finite(prefix + ".latency_factor", link.latency_factor);
     positive_finite(prefix + ".bandwidth_factor", link.bandwidth_factor);
     if (!links.insert(std::minmax(link.u, link.v)).second) {

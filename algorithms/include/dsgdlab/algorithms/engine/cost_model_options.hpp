@@ -40,21 +40,21 @@ struct CostModelOptions {
   /// c: base compute time of one stochastic gradient (minibatch of M), every worker. > 0.
   double compute_time_s = 1.0;
   /// Per-worker slowdowns s_i (default 1 for unlisted workers). Each worker at most once.
-  std::vector<WorkerSlowdown> slow_workers;
+  std::vector<WorkerSlowdown> slow_workers{};
   /// Z's distribution. Default constant.
   ComputeTimeDistribution compute_distribution = ComputeTimeDistribution::kConstant;
   /// σ of the lognormal factor, ≥ 0. Default 0.5.
   double lognormal_sigma = 0.5;
   /// trace: a text file with one line per worker (line i = worker i's factors, whitespace
   /// separated, > 0), replayed cyclically; '#' comments allowed.
-  std::filesystem::path compute_trace_file;
+  std::filesystem::path compute_trace_file{};
 
   /// α: latency of every worker–worker link. ≥ 0. Default 0 (free communication).
   double link_latency_s = 0.0;
   /// β: bandwidth of every worker–worker link, bytes/s, > 0. Default +∞.
   double link_bandwidth_bytes_per_s = std::numeric_limits<double>::infinity();
   /// Individually slowed links (u ≠ v, each unordered pair at most once).
-  std::vector<LinkSlowdown> slow_links;
+  std::vector<LinkSlowdown> slow_links{};
 
   /// The parameter server's single shared link (A-PSGD): latency ≥ 0, bandwidth > 0. Every
   /// pull and push occupies it for bytes/bandwidth seconds, first come first served.
