@@ -764,6 +764,24 @@ TEST(SimStatus, HugeStepDivergesAndKeepsTheTrace) {
   }
 }
 
+TEST(SimStatus, NonFiniteLossWithFiniteModelsIsDivergence) {
+  // sim_engine.hpp: "Divergence (a non-finite model or loss) ends the run with status
+  // diverged". From x_0 = 10¹⁸⁰·1 with a small step the models stay finite (≈ 10¹⁸⁰) but
+  // f(x̄) = Σ ½ a (x − b)² ≈ 10³⁶⁰ overflows to +∞ at the very first trace row.
+  const QuadraticProblem problem(quadratic_options(3));
+  for (AlgorithmKind kind : {AlgorithmKind::kLocalSgd, AlgorithmKind::kApsgd}) {
+    RunSetup setup = base_setup(problem, kind, 5);
+    setup.initial_point = Vector::Constant(problem.dim(), 1e180);
+    const RunResult result = run_simulation(setup);
+    ASSERT_FALSE(result.trace.empty());
+    ASSERT_TRUE(result.final_models.allFinite()) << "the setup must keep the models finite";
+    ASSERT_TRUE(std::isinf(result.trace.back().loss)) << "the setup must overflow the loss";
+    EXPECT_EQ(result.status.code(), StatusCode::kDiverged)
+        << to_string(kind) << ": status " << result.status.to_string()
+        << " with f(x̄) = " << result.trace.back().loss;
+  }
+}
+
 TEST(SimStatus, VirtualTimeLimitStopsTheRun) {
   // Compute 1 s per gradient, limit 5.5 s: the run stops after 5 or 6 rounds (depending on
   // whether the engine stops before or after the iteration that crosses the limit) with status
