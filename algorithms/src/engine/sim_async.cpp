@@ -72,7 +72,7 @@ class AsyncProgress {
   }
 
   /// Bookkeeping after worker `worker`'s update at `time_s`; `models` is the state after it.
-  void after_update(int worker, double time_s, bool diverged, ConstMatrixRef models) {
+  void after_update(int worker, double time_s, bool models_diverged, ConstMatrixRef models) {
     RunResult& result = context_.result;
     result.updates.push_back(UpdateRecord{
         .worker = worker,
@@ -82,16 +82,20 @@ class AsyncProgress {
     ++result.worker_updates[static_cast<std::size_t>(worker)];
     result.iterations = applied_;
     result.virtual_time_s = time_s;
-    const bool last = applied_ == context_.setup.run.iterations || diverged;
-    if (last || context_.recorder.due_at_iteration(applied_)) {
+    TraceRecorder& recorder = context_.recorder;
+    bool diverged = models_diverged || recorder.saw_non_finite();
+    if (applied_ == context_.setup.run.iterations || diverged ||
+        recorder.due_at_iteration(applied_)) {
       context_.record(applied_, time_s, step(), models);
     }
+    diverged = diverged || recorder.saw_non_finite();
     context_.report_progress(applied_);
     if (diverged) {
-      result.status =
-          Status::diverged("a model became non-finite at iteration " + std::to_string(applied_));
+      result.status = Status::diverged((models_diverged ? "a model" : "f(x̄) or ‖∇f(x̄)‖²") +
+                                       std::string(" became non-finite by iteration ") +
+                                       std::to_string(applied_));
     }
-    finished_ = last;
+    finished_ = applied_ == context_.setup.run.iterations || diverged;
   }
 
  private:

@@ -1,12 +1,14 @@
 // Synchronous algorithms on the sim engine: SGD, AllReduce-SGD, local SGD, H-SGD (two- and
 // multi-level) and D-PSGD, as rounds in which every worker computes one stochastic gradient.
 //
-// Virtual time: every worker has its own clock. Local steps need no one else, so between
-// communications the clocks run apart; a cluster average starts when its slowest member is
-// done and takes the ring-allreduce time (CostModel::allreduce_time), after which every member
-// resumes at the same time. D-PSGD overlaps communication with computation as in its paper:
-// worker i's next round starts when its gradient is done and every neighbour's model of this
-// round has arrived (sent at the neighbour's round start, CostModel::message_time).
+// Virtual time (theory.md §3): every worker has its own clock. Local steps need no one else,
+// so between communications the clocks run apart; a cluster average starts when its slowest
+// member is done and takes the ring-allreduce time (CostModel::allreduce_time), after which
+// every member resumes at the same time. D-PSGD: a round is compute, then communication —
+// each worker sends its model to its neighbours when its gradient is done, and worker i starts
+// its next round once its own gradient is done and every neighbour's message has arrived:
+// start_i' = max(done_i, max_{j ∈ N(i)} done_j + α_ji + b/β_ji). (Overlapping the exchange
+// with the computation, as real implementations may, would be a different cost model.)
 
 #include <algorithm>
 #include <vector>
@@ -94,17 +96,19 @@ void simulate_rounds(SimContext& context) {
       for (int i = 0; i < n; ++i) {
         mix_worker(setup.mixing, i, models, mixed.col(i));
         sgd_step(mixed.col(i), gradients.col(i), step);
+      }
+      // next_clock holds done_j; the new clock of i waits for its neighbours' messages.
+      for (int i = 0; i < n; ++i) {
         double start = next_clock[static_cast<std::size_t>(i)];
         for (SparseMatrix::InnerIterator it(setup.mixing, i); it; ++it) {
           const int j = static_cast<int>(it.row());
           if (j == i) continue;
-          start = std::max(start, clock[static_cast<std::size_t>(j)] +
+          start = std::max(start, next_clock[static_cast<std::size_t>(j)] +
                                       context.cost.message_time(j, i, context.model_bytes));
         }
-        next_clock[static_cast<std::size_t>(i)] = start;
+        clock[static_cast<std::size_t>(i)] = start;
       }
       models.swap(mixed);
-      clock.swap(next_clock);
     } else {
       // Local step on every worker, then the averaging the schedule calls for after step k+1.
       for (int i = 0; i < n; ++i) sgd_step(models.col(i), gradients.col(i), step);
@@ -125,16 +129,19 @@ void simulate_rounds(SimContext& context) {
     result.iterations = k + 1;
     result.virtual_time_s = virtual_time;
 
-    const bool diverged = !models.allFinite();
+    const bool models_diverged = !models.allFinite();
+    bool diverged = models_diverged || recorder.saw_non_finite();
     const bool over_time = virtual_time > setup.run.max_virtual_time_s;
     const bool last = k + 1 == iterations || diverged || over_time;
     if (last || recorder.due_at_iteration(k + 1) || virtual_time >= recorder.next_time_due_s()) {
       context.record(k + 1, virtual_time, setup.algorithm.step.at(k + 1), models);
     }
+    diverged = diverged || recorder.saw_non_finite();
     context.report_progress(k + 1);
     if (diverged) {
       result.status =
-          Status::diverged("a model became non-finite at iteration " + std::to_string(k + 1));
+          Status::diverged((models_diverged ? "a model" : "f(x̄) or ‖∇f(x̄)‖²") +
+                           std::string(" became non-finite by iteration ") + std::to_string(k + 1));
       break;
     }
     if (over_time && k + 1 < iterations) {

@@ -30,6 +30,7 @@ double TraceRecorder::grad_norm_sq_at(std::int64_t iteration, ConstMatrixRef mod
     problem_.full_gradient(mean_, gradient_, scratch_);
     cached_grad_norm_sq_ = gradient_.squaredNorm();
     cached_iteration_ = iteration;
+    if (!std::isfinite(cached_grad_norm_sq_)) saw_non_finite_ = true;
   }
   return cached_grad_norm_sq_;
 }
@@ -53,6 +54,7 @@ void TraceRecorder::record(const TraceMoment& moment, ConstMatrixRef models) {
   row.grad_norm_sq = grad_norm_sq_at(moment.iteration, models);  // also leaves x̄ in mean_
   average_columns(models, mean_);
   row.loss = problem_.loss(mean_);
+  if (!std::isfinite(row.loss)) saw_non_finite_ = true;
   row.running_avg_grad_norm_sq = running_count_ > 0
                                      ? running_sum_ / static_cast<double>(running_count_)
                                      : std::numeric_limits<double>::quiet_NaN();

@@ -50,6 +50,9 @@ class TraceRecorder {
   }
   /// ‖∇f(x̄)‖² of the last measurement (NaN before any).
   double last_grad_norm_sq() const { return last_grad_norm_sq_; }
+  /// True once any measured f(x̄) or ‖∇f(x̄)‖² was NaN or infinite: the run diverged even if
+  /// the models are still finite (they can be finite while f overflows).
+  bool saw_non_finite() const { return saw_non_finite_; }
   /// Wall time spent in probes so far, seconds.
   double probe_time_s() const { return probe_time_s_; }
   std::vector<TraceRow>& rows() { return rows_; }
@@ -70,6 +73,7 @@ class TraceRecorder {
   double last_grad_norm_sq_ = std::numeric_limits<double>::quiet_NaN();
   double next_time_due_s_ = std::numeric_limits<double>::infinity();
   double probe_time_s_ = 0.0;
+  bool saw_non_finite_ = false;
   std::vector<TraceRow> rows_;
 };
 
