@@ -246,8 +246,8 @@ void for_each_element(const toml::node& node, const ReadContext& context,
                       const std::vector<Member>& members, std::string_view example, Visit visit) {
   const auto* array = node.as_array();
   if (array == nullptr) {
-    throw invalid_option(context.key, ts::describe_node(node),
-                         "must be an array of tables such as " + std::string(example));
+    throw InputError(context.key + " (" + ts::describe_node(node) +
+                     ") must be an array of tables such as " + std::string(example));
   }
   std::vector<std::string_view> names;
   for (const auto& member : members) names.push_back(member.name);
