@@ -91,8 +91,8 @@ std::string to_config_keys(std::string message) {
     std::size_t pos = 0;
     while ((pos = message.find(alias.component, pos)) != std::string::npos) {
       const std::size_t end = pos + alias.component.size();
-      const bool starts_name =
-          pos == 0 || (!is_name_char(message[pos - 1]) && message[pos - 1] != '.');
+      const bool starts_name = pos == 0 || (!is_name_char(message[pos - 1]) &&
+                                            message[pos - 1] != '.' && message[pos - 1] != '/');
       const bool ends_name = end == message.size() || !is_name_char(message[end]);
       if (starts_name && ends_name) {
         message.replace(pos, alias.component.size(), alias.key);
