@@ -1,8 +1,13 @@
 #include "dsgdlab/experiments/cli.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <exception>
+#include <filesystem>
 #include <iomanip>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <span>
@@ -14,7 +19,9 @@
 #include "dsgdlab/algorithms/topology/mixing.hpp"
 #include "dsgdlab/core/errors.hpp"
 #include "dsgdlab/core/version.hpp"
+#include "dsgdlab/experiments/run_command.hpp"
 #include "dsgdlab/problems/catalog.hpp"
+#include "progress_line.hpp"
 
 namespace dsgdlab {
 namespace {
@@ -87,6 +94,14 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->capture_default_str();
   list->add_flag("--json", list_json, "Print JSON instead of a table");
 
+  auto* run = app.add_subcommand(
+      "run", "Run one configuration file (TOML) and write config.toml, trace.csv, summary.json");
+  std::string run_config;
+  std::string run_output;
+  run->add_option("config", run_config, "Run configuration file (docs/configuration.md)")
+      ->required();
+  run->add_option("--out", run_output, "Output directory (default: results/<config stem>)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -104,9 +119,25 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       }
       print_catalog(sections, list_json, out);
     }
+    if (run->parsed()) {
+      const std::filesystem::path config_file(run_config);
+      const std::filesystem::path output = run_output.empty()
+                                               ? default_output_directory(config_file)
+                                               : std::filesystem::path(run_output);
+      // A progress line only on a terminal: the real stderr, attached to a tty.
+      const bool terminal = &err == &std::cerr && ::isatty(STDERR_FILENO) == 1;
+      ProgressLine progress(err, terminal, config_file.stem().string());
+      const auto outcome = run_config_file(config_file, output, progress.callback());
+      progress.finish();
+      out << outcome.summary_line << '\n';
+      if (outcome.result.status.code() == StatusCode::kFailed) return kExitRunFailed;
+    }
   } catch (const InputError& e) {
     err << "dsgdlab: " << e.what() << '\n';
     return kExitBadInput;
+  } catch (const std::exception& e) {
+    err << "dsgdlab: error: " << e.what() << '\n';
+    return kExitRunFailed;
   }
   return kExitSuccess;
 }

@@ -1,0 +1,74 @@
+#pragma once
+
+/// The result files of one run, written into its output directory (docs/configuration.md,
+/// "Result files"):
+/// - config.toml: resolved_config_toml, the configuration that reproduces the run;
+/// - trace.csv: one row per probe checkpoint, columns trace_columns(), numbers in shortest
+///   round-trip form;
+/// - summary.json: status, descriptions, counters and timings, the final trace row, the
+///   problem's known constants, and for asynchronous algorithms staleness statistics (and
+///   AD-PSGD's pair counts).
+/// Every file is written atomically (temporary file + rename); summary.json is written last,
+/// so its presence marks a complete set.
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "dsgdlab/algorithms/engine/run_options.hpp"
+#include "dsgdlab/core/io.hpp"
+#include "dsgdlab/experiments/run_builder.hpp"
+
+namespace dsgdlab {
+
+inline constexpr std::string_view kConfigFileName = "config.toml";
+inline constexpr std::string_view kTraceFileName = "trace.csv";
+inline constexpr std::string_view kSummaryFileName = "summary.json";
+
+/// trace.csv as a table: header trace_columns(), iteration and gradient_evaluations as
+/// integers, the other columns as doubles.
+CsvTable trace_table(std::span<const TraceRow> trace);
+
+/// Nearest-rank percentile of sorted values: the value at 1-based rank ⌈p·N/100⌉ (rank 1 for
+/// p = 0), computed in integers. Requires N ≥ 1 and 0 ≤ p ≤ 100. Examples with the values
+/// 1..10: p50 = 5, p95 = 10, p99 = 10; with 1..100: p95 = 95.
+std::int32_t nearest_rank_percentile(std::span<const std::int32_t> sorted, int percent);
+
+/// Staleness τ of the applied updates of an asynchronous run (theory.md §2).
+struct StalenessStatistics {
+  struct Worker {
+    std::int64_t updates = 0;
+    /// 0 when the worker applied no update.
+    double mean = 0.0;
+    std::int32_t max = 0;
+  };
+  std::int64_t updates = 0;
+  /// T = max_k τ_k.
+  std::int32_t max = 0;
+  double mean = 0.0;
+  /// Nearest-rank percentiles (nearest_rank_percentile).
+  std::int32_t p50 = 0;
+  std::int32_t p95 = 0;
+  std::int32_t p99 = 0;
+  /// One entry per worker 0..n−1.
+  std::vector<Worker> per_worker;
+};
+
+/// Statistics of `updates` for `num_workers` workers. With no updates every statistic is 0.
+/// Throws std::invalid_argument for a worker id outside [0, num_workers) or a negative τ.
+StalenessStatistics staleness_statistics(std::span<const UpdateRecord> updates, int num_workers);
+
+/// The content of summary.json. Non-finite numbers (a diverged loss) become null. Throws
+/// std::logic_error when the result does not fit the setup (AD-PSGD pair counts that do not
+/// match the graph's edges).
+nlohmann::json run_summary(const BuiltRun& run, const RunResult& result);
+
+/// Writes config.toml, trace.csv and then summary.json into `directory` (created if missing),
+/// each atomically. Throws std::runtime_error when the file system refuses.
+void write_run_results(const std::filesystem::path& directory, const BuiltRun& run,
+                       const RunResult& result);
+
+}  // namespace dsgdlab

@@ -1,0 +1,200 @@
+#include "dsgdlab/experiments/result_files.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "dsgdlab/core/version.hpp"
+
+namespace dsgdlab {
+namespace {
+
+using nlohmann::json;
+
+json constant_json(const std::optional<KnownConstant>& constant) {
+  if (!constant) return nullptr;
+  return {{"value", constant->value}, {"origin", to_string(constant->origin)}};
+}
+
+json final_row_json(const std::vector<TraceRow>& trace) {
+  if (trace.empty()) return nullptr;
+  const TraceRow& row = trace.back();
+  return {{"iteration", row.iteration},
+          {"gradient_evaluations", row.gradient_evaluations},
+          {"virtual_time_s", row.virtual_time_s},
+          {"loss", row.loss},
+          {"grad_norm_sq", row.grad_norm_sq},
+          {"running_avg_grad_norm_sq", row.running_avg_grad_norm_sq},
+          {"consensus", row.consensus}};
+}
+
+json staleness_json(const StalenessStatistics& stats) {
+  json per_worker = json::array();
+  for (std::size_t i = 0; i < stats.per_worker.size(); ++i) {
+    const auto& worker = stats.per_worker[i];
+    per_worker.push_back(
+        {{"worker", i}, {"updates", worker.updates}, {"mean", worker.mean}, {"max", worker.max}});
+  }
+  json result = {{"updates", stats.updates},
+                 {"quantile_method", "nearest_rank"},
+                 {"per_worker", std::move(per_worker)}};
+  if (stats.updates == 0) {
+    for (const char* key : {"max", "mean", "p50", "p95", "p99"}) result[key] = nullptr;
+  } else {
+    result["max"] = stats.max;
+    result["mean"] = stats.mean;
+    result["p50"] = stats.p50;
+    result["p95"] = stats.p95;
+    result["p99"] = stats.p99;
+  }
+  return result;
+}
+
+json pair_counts_json(const RunSetup& setup, const RunResult& result) {
+  const auto edges = setup.graph ? setup.graph->edges() : std::vector<std::pair<int, int>>{};
+  if (result.pair_counts.size() != edges.size()) {
+    throw std::logic_error("run result has " + std::to_string(result.pair_counts.size()) +
+                           " AD-PSGD pair counts but the graph has " +
+                           std::to_string(edges.size()) + " edges");
+  }
+  json counts = json::array();
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    counts.push_back(
+        {{"u", edges[e].first}, {"v", edges[e].second}, {"count", result.pair_counts[e]}});
+  }
+  return counts;
+}
+
+}  // namespace
+
+CsvTable trace_table(std::span<const TraceRow> trace) {
+  CsvTable table(trace_columns());
+  for (const TraceRow& row : trace) {
+    table.add_row({row.iteration, row.gradient_evaluations, row.virtual_time_s, row.wall_time_s,
+                   row.step_size, row.loss, row.grad_norm_sq, row.running_avg_grad_norm_sq,
+                   row.consensus});
+  }
+  return table;
+}
+
+std::int32_t nearest_rank_percentile(std::span<const std::int32_t> sorted, int percent) {
+  if (sorted.empty()) throw std::invalid_argument("nearest_rank_percentile: no values");
+  if (percent < 0 || percent > 100) {
+    throw std::invalid_argument("nearest_rank_percentile: percent " + std::to_string(percent) +
+                                " is not in [0, 100]");
+  }
+  const auto n = static_cast<std::int64_t>(sorted.size());
+  const std::int64_t rank = std::max<std::int64_t>(1, (percent * n + 99) / 100);
+  return sorted[static_cast<std::size_t>(rank - 1)];
+}
+
+StalenessStatistics staleness_statistics(std::span<const UpdateRecord> updates, int num_workers) {
+  if (num_workers < 0) throw std::invalid_argument("staleness_statistics: negative worker count");
+  StalenessStatistics stats;
+  stats.per_worker.resize(static_cast<std::size_t>(num_workers));
+  std::vector<std::int32_t> values;
+  values.reserve(updates.size());
+  std::vector<double> sums(static_cast<std::size_t>(num_workers), 0.0);
+  double total = 0.0;
+  for (const UpdateRecord& update : updates) {
+    if (update.worker < 0 || update.worker >= num_workers) {
+      throw std::invalid_argument("staleness_statistics: worker " + std::to_string(update.worker) +
+                                  " is not in [0, " + std::to_string(num_workers) + ")");
+    }
+    if (update.staleness < 0) {
+      throw std::invalid_argument("staleness_statistics: negative staleness " +
+                                  std::to_string(update.staleness));
+    }
+    const auto w = static_cast<std::size_t>(update.worker);
+    auto& worker = stats.per_worker[w];
+    ++worker.updates;
+    worker.max = std::max(worker.max, update.staleness);
+    sums[w] += update.staleness;
+    total += update.staleness;
+    values.push_back(update.staleness);
+  }
+  stats.updates = static_cast<std::int64_t>(values.size());
+  for (std::size_t w = 0; w < stats.per_worker.size(); ++w) {
+    auto& worker = stats.per_worker[w];
+    if (worker.updates > 0) worker.mean = sums[w] / static_cast<double>(worker.updates);
+  }
+  if (values.empty()) return stats;
+  std::sort(values.begin(), values.end());
+  stats.max = values.back();
+  stats.mean = total / static_cast<double>(values.size());
+  stats.p50 = nearest_rank_percentile(values, 50);
+  stats.p95 = nearest_rank_percentile(values, 95);
+  stats.p99 = nearest_rank_percentile(values, 99);
+  return stats;
+}
+
+json run_summary(const BuiltRun& run, const RunResult& result) {
+  const RunConfig& config = run.config;
+  const Problem& problem = *run.problem;
+  const AlgorithmKind kind = config.algorithm.kind;
+  json summary;
+  summary["dsgdlab_version"] = kVersion;
+  summary["status"] = to_string(result.status.code());
+  summary["status_message"] = result.status.message();
+  summary["engine"] = config.run.engine;
+  summary["seed"] = config.run.seed;
+  summary["workers"] = config.run.workers;
+  summary["algorithm"] = {{"name", to_string(kind)},
+                          {"asynchronous", is_asynchronous(kind)},
+                          {"description", run.algorithm_description}};
+  summary["problem"] = {
+      {"name", problem.name()}, {"dim", problem.dim()}, {"description", problem.describe()}};
+  summary["topology"] =
+      run.topology_description.empty()
+          ? json(nullptr)
+          : json{{"kind", config.topology.mixing_from_file() && kind == AlgorithmKind::kDpsgd
+                              ? std::string("mixing_file")
+                              : config.topology.graph.kind},
+                 {"description", run.topology_description}};
+  if (run.grouping_description.empty()) {
+    summary["grouping"] = nullptr;
+  } else {
+    json clusters = json::array();
+    for (int level = 0; level <= run.setup.grouping.num_levels(); ++level) {
+      clusters.push_back(run.setup.grouping.num_clusters(level));
+    }
+    summary["grouping"] = {{"description", run.grouping_description},
+                           {"clusters_per_level", std::move(clusters)}};
+  }
+  summary["iterations_planned"] = config.run.iterations;
+  summary["iterations"] = result.iterations;
+  summary["gradient_evaluations"] = result.gradient_evaluations;
+  summary["virtual_time_s"] = result.virtual_time_s;
+  summary["wall_time_s"] = result.wall_time_s;
+  summary["probe_time_s"] = result.probe_time_s;
+  summary["trace_rows"] = result.trace.size();
+  summary["running_average_every"] = config.probe.running_average_every;
+  summary["final"] = final_row_json(result.trace);
+  summary["constants"] = {{"smoothness", constant_json(problem.smoothness())},
+                          {"optimum_value", constant_json(problem.optimum_value())},
+                          {"noise_variance", constant_json(problem.noise_variance())},
+                          {"heterogeneity", constant_json(problem.heterogeneity())}};
+  summary["worker_updates"] = result.worker_updates;
+  summary["staleness"] =
+      is_asynchronous(kind)
+          ? staleness_json(staleness_statistics(result.updates, config.run.workers))
+          : json(nullptr);
+  summary["pair_counts"] =
+      kind == AlgorithmKind::kAdpsgd ? pair_counts_json(run.setup, result) : json(nullptr);
+  return summary;
+}
+
+void write_run_results(const std::filesystem::path& directory, const BuiltRun& run,
+                       const RunResult& result) {
+  // Build everything first so that a failure (say, mismatched pair counts) writes nothing.
+  const std::string config_text = resolved_config_toml(run.config);
+  const CsvTable trace = trace_table(result.trace);
+  const json summary = run_summary(run, result);
+  write_file_atomically(directory / kConfigFileName, config_text);
+  trace.write(directory / kTraceFileName);
+  write_json_atomically(directory / kSummaryFileName, summary);
+}
+
+}  // namespace dsgdlab

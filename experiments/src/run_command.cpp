@@ -1,0 +1,65 @@
+#include "dsgdlab/experiments/run_command.hpp"
+
+#include <sstream>
+#include <system_error>
+
+#include "dsgdlab/core/errors.hpp"
+#include "dsgdlab/experiments/result_files.hpp"
+#include "dsgdlab/experiments/run_config.hpp"
+
+namespace dsgdlab {
+namespace {
+
+std::string six_digits(double value) {
+  std::ostringstream text;
+  text.precision(6);
+  text << value;
+  return text.str();
+}
+
+// Refuses an output path that exists and is not a directory, before anything runs.
+void check_output_directory(const std::filesystem::path& directory) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(directory, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_directory(status)) {
+    throw InputError("--out " + directory.string() + ": exists and is not a directory");
+  }
+}
+
+}  // namespace
+
+std::filesystem::path default_output_directory(const std::filesystem::path& config_file) {
+  return std::filesystem::path("results") / config_file.stem();
+}
+
+RunCommandOutcome run_config_file(const std::filesystem::path& config_file,
+                                  const std::filesystem::path& output_directory,
+                                  const ProgressCallback& progress) {
+  const RunConfig config = parse_run_config(config_file);
+  const BuiltRun run = build_run(config);
+  check_output_directory(output_directory);
+  // validate_run_config admits only engines that exist.
+  RunResult result = run_simulation(run.setup, progress);
+  write_run_results(output_directory, run, result);
+  std::string line = one_line_summary(run, result, output_directory);
+  return {.result = std::move(result),
+          .output_directory = output_directory,
+          .summary_line = std::move(line)};
+}
+
+std::string one_line_summary(const BuiltRun& run, const RunResult& result,
+                             const std::filesystem::path& output_directory) {
+  std::string line(to_string(run.config.algorithm.kind));
+  line += " on ";
+  line += run.problem->name();
+  line += ": ";
+  line += to_string(result.status.code());
+  if (!result.status.message().empty()) line += " (" + result.status.message() + ")";
+  line += ", " + std::to_string(result.iterations) + " iterations, final loss ";
+  line += result.trace.empty() ? std::string("n/a") : six_digits(result.trace.back().loss);
+  line += ", virtual time " + six_digits(result.virtual_time_s) + " s; results in ";
+  line += output_directory.string();
+  return line;
+}
+
+}  // namespace dsgdlab

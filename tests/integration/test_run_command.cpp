@@ -1,0 +1,132 @@
+// Runs the real `dsgdlab run` executable as a user would: exit codes, messages, result files.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ProcessResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+/// Runs `dsgdlab ARGUMENTS` through the shell in `directory`.
+ProcessResult run_dsgdlab(const std::string& arguments, const fs::path& directory) {
+  const std::string command = "cd '" + directory.string() + "' && " +
+                              std::string(DSGDLAB_EXECUTABLE) + " " + arguments + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buffer{};
+  std::size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    output.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class RunCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("dsgdlab_run_command_" + std::string(test->name()) + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+constexpr const char* kGood = R"toml(# A tiny run: 4 workers of local SGD on quadratics.
+[run]
+workers = 4
+iterations = 40
+seed = 3
+[problem]
+name = "quadratic"
+dim = 5
+[algorithm]
+name = "local_sgd"
+period = 4
+[probe]
+every_iterations = 10
+)toml";
+
+TEST_F(RunCommand, BadConfigExitsTwoAndWritesNothing) {
+  std::ofstream(dir_ / "bad.toml") << "[run]\nworkers = 4\n[problem]\nname = \"quadratic\"\n"
+                                      "[algorithm]\nname = \"local_sgd\"\nsetp_size = 0.1\n";
+  const auto result = run_dsgdlab("run bad.toml --out out", dir_);
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_EQ(result.output,
+            "dsgdlab: bad.toml:7: unknown key \"setp_size\" in [algorithm] (did you mean "
+            "\"step_size\"?)\n");
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
+  // Without --out the default directory is not created either.
+  EXPECT_EQ(run_dsgdlab("run bad.toml", dir_).exit_code, 2);
+  EXPECT_FALSE(fs::exists(dir_ / "results"));
+}
+
+TEST_F(RunCommand, SuiteMissingFileAndMissingArgumentExitTwo) {
+  std::ofstream(dir_ / "suite.toml") << "[suite]\nname = \"rates\"\n";
+  const auto suite = run_dsgdlab("run suite.toml", dir_);
+  EXPECT_EQ(suite.exit_code, 2) << suite.output;
+  EXPECT_EQ(suite.output,
+            "dsgdlab: suite.toml:1: suite files are not supported yet (issue: suites); this file "
+            "is a suite\n");
+  const auto missing = run_dsgdlab("run absent.toml", dir_);
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("absent.toml"), std::string::npos) << missing.output;
+  EXPECT_EQ(run_dsgdlab("run", dir_).exit_code, 2);
+  EXPECT_FALSE(fs::exists(dir_ / "results"));
+}
+
+TEST_F(RunCommand, GoodConfigWritesTheThreeFilesAndReproduces) {
+  std::ofstream(dir_ / "tiny.toml") << kGood;
+  const auto first = run_dsgdlab("run tiny.toml --out first", dir_);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(first.output.rfind("local_sgd on quadratic: ok, 40 iterations, final loss ", 0), 0u)
+      << first.output;
+  for (const char* name : {"config.toml", "trace.csv", "summary.json"}) {
+    EXPECT_TRUE(fs::is_regular_file(dir_ / "first" / name)) << name;
+  }
+  const auto summary = nlohmann::json::parse(read_text(dir_ / "first" / "summary.json"));
+  EXPECT_EQ(summary["status"], "ok");
+  EXPECT_EQ(summary["iterations"], 40);
+  EXPECT_EQ(read_text(dir_ / "first" / "trace.csv")
+                .rfind("iteration,gradient_evaluations,virtual_time_s,", 0),
+            0u);
+
+  // The resolved configuration reproduces the run (wall times aside), from anywhere.
+  const auto second = run_dsgdlab("run first/config.toml --out second", dir_);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(read_text(dir_ / "second" / "config.toml"), read_text(dir_ / "first" / "config.toml"));
+  const auto again = nlohmann::json::parse(read_text(dir_ / "second" / "summary.json"));
+  EXPECT_EQ(again["final"], summary["final"]);
+  EXPECT_EQ(again["virtual_time_s"], summary["virtual_time_s"]);
+
+  // --out defaults to results/<config stem>.
+  const auto default_out = run_dsgdlab("run tiny.toml", dir_);
+  ASSERT_EQ(default_out.exit_code, 0) << default_out.output;
+  EXPECT_TRUE(fs::is_regular_file(dir_ / "results" / "tiny" / "summary.json"));
+}
+
+}  // namespace
