@@ -72,10 +72,15 @@ json pair_counts_json(const RunSetup& setup, const RunResult& result) {
 CsvTable trace_table(std::span<const TraceRow> trace) {
   CsvTable table(trace_columns());
   for (const TraceRow& row : trace) {
-    table.add_row({row.iteration, row.gradient_evaluations, row.virtual_time_s, row.wall_time_s,
-                   row.step_size, row.loss, row.grad_norm_sq, row.running_avg_grad_norm_sq,
-                   row.consensus});
+    table.add_row({row.iteration, row.gradient_evaluations, row.virtual_time_s, row.step_size,
+                   row.loss, row.grad_norm_sq, row.running_avg_grad_norm_sq, row.consensus});
   }
+  return table;
+}
+
+CsvTable timing_table(std::span<const TraceRow> trace) {
+  CsvTable table(timing_columns());
+  for (const TraceRow& row : trace) table.add_row({row.iteration, row.wall_time_s});
   return table;
 }
 
@@ -191,9 +196,11 @@ void write_run_results(const std::filesystem::path& directory, const BuiltRun& r
   // Build everything first so that a failure (say, mismatched pair counts) writes nothing.
   const std::string config_text = resolved_config_toml(run.config);
   const CsvTable trace = trace_table(result.trace);
+  const CsvTable timing = timing_table(result.trace);
   const json summary = run_summary(run, result);
   write_file_atomically(directory / kConfigFileName, config_text);
   trace.write(directory / kTraceFileName);
+  timing.write(directory / kTimingFileName);
   write_json_atomically(directory / kSummaryFileName, summary);
 }
 

@@ -116,12 +116,13 @@ TEST_F(ResultFilesTest, TraceTableHasTheTraceColumnsAndOneRowPerTraceRow) {
   EXPECT_EQ(table.header(), trace_columns());
   EXPECT_EQ(table.num_rows(), 2u);
   EXPECT_EQ(table.to_string(),
-            "iteration,gradient_evaluations,virtual_time_s,wall_time_s,step_size,loss,"
+            "iteration,gradient_evaluations,virtual_time_s,step_size,loss,"
             "grad_norm_sq,running_avg_grad_norm_sq,consensus\n"
-            "0,0,0,0,0.05,1.5,2,2,0\n"
-            "10,80,10.5,0.001,0.05,0.1,0.25,1.125,0.3\n");
+            "0,0,0,0.05,1.5,2,2,0\n"
+            "10,80,10.5,0.05,0.1,0.25,1.125,0.3\n");
+  EXPECT_EQ(timing_table(two_rows()).to_string(), "iteration,wall_time_s\n0,0\n10,0.001\n");
   EXPECT_EQ(trace_table({}).to_string(),
-            "iteration,gradient_evaluations,virtual_time_s,wall_time_s,step_size,loss,"
+            "iteration,gradient_evaluations,virtual_time_s,step_size,loss,"
             "grad_norm_sq,running_avg_grad_norm_sq,consensus\n");
 }
 
@@ -267,26 +268,28 @@ TEST_F(ResultFilesTest, AsynchronousSummaryHasStalenessAndPairCounts) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The three files.
+// The four files.
 
-TEST_F(ResultFilesTest, WritesTheThreeFilesAtomically) {
+TEST_F(ResultFilesTest, WritesTheResultFilesAtomically) {
   const BuiltRun run = build(kHsgd);
   const RunResult result = sync_result();
   const fs::path out = dir_ / "results" / "hsgd";
   write_run_results(out, run, result);
-  // Exactly the three files: no temporary is left behind.
-  EXPECT_EQ(files_in(out), (std::vector<std::string>{"config.toml", "summary.json", "trace.csv"}));
+  // Exactly the four files: no temporary is left behind.
+  EXPECT_EQ(files_in(out),
+            (std::vector<std::string>{"config.toml", "summary.json", "timing.csv", "trace.csv"}));
   const RunConfig again = parse_run_config(out / "config.toml");
   EXPECT_TRUE(again == run.config);
   EXPECT_EQ(read_file(out / "config.toml"), resolved_config_toml(run.config));
   EXPECT_EQ(read_file(out / "trace.csv"), trace_table(result.trace).to_string());
+  EXPECT_EQ(read_file(out / "timing.csv"), timing_table(result.trace).to_string());
   EXPECT_EQ(read_json(out / "summary.json"), run_summary(run, result));
   // Writing again replaces the files.
   RunResult later = result;
   later.iterations = 20;
   write_run_results(out, run, later);
   EXPECT_EQ(read_json(out / "summary.json")["iterations"], 20);
-  EXPECT_EQ(files_in(out).size(), 3u);
+  EXPECT_EQ(files_in(out).size(), 4u);
 }
 
 TEST_F(ResultFilesTest, DivergedRunStillWritesItsTrace) {
@@ -302,10 +305,10 @@ TEST_F(ResultFilesTest, DivergedRunStillWritesItsTrace) {
   EXPECT_TRUE(summary["final"]["loss"].is_null());  // JSON has no NaN
   EXPECT_TRUE(summary["final"]["grad_norm_sq"].is_null());
   EXPECT_EQ(read_file(dir_ / "trace.csv"),
-            "iteration,gradient_evaluations,virtual_time_s,wall_time_s,step_size,loss,"
+            "iteration,gradient_evaluations,virtual_time_s,step_size,loss,"
             "grad_norm_sq,running_avg_grad_norm_sq,consensus\n"
-            "0,0,0,0,0.05,1.5,2,2,0\n"
-            "10,80,10.5,0.001,0.05,nan,inf,1.125,0.3\n");
+            "0,0,0,0.05,1.5,2,2,0\n"
+            "10,80,10.5,0.05,nan,inf,1.125,0.3\n");
 }
 
 TEST_F(ResultFilesTest, NothingIsWrittenWhenTheBuildFails) {

@@ -99,13 +99,13 @@ TEST_F(RunCommand, SuiteMissingFileAndMissingArgumentExitTwo) {
   EXPECT_FALSE(fs::exists(dir_ / "results"));
 }
 
-TEST_F(RunCommand, GoodConfigWritesTheThreeFilesAndReproduces) {
+TEST_F(RunCommand, GoodConfigWritesTheResultFilesAndReproducesTheTraceByteForByte) {
   std::ofstream(dir_ / "tiny.toml") << kGood;
   const auto first = run_dsgdlab("run tiny.toml --out first", dir_);
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_EQ(first.output.rfind("local_sgd on quadratic: ok, 40 iterations, final loss ", 0), 0u)
       << first.output;
-  for (const char* name : {"config.toml", "trace.csv", "summary.json"}) {
+  for (const char* name : {"config.toml", "trace.csv", "timing.csv", "summary.json"}) {
     EXPECT_TRUE(fs::is_regular_file(dir_ / "first" / name)) << name;
   }
   const auto summary = nlohmann::json::parse(read_text(dir_ / "first" / "summary.json"));
@@ -115,10 +115,12 @@ TEST_F(RunCommand, GoodConfigWritesTheThreeFilesAndReproduces) {
                 .rfind("iteration,gradient_evaluations,virtual_time_s,", 0),
             0u);
 
-  // The resolved configuration reproduces the run (wall times aside), from anywhere.
+  // The resolved configuration reproduces the run (wall times, kept in timing.csv, aside).
   const auto second = run_dsgdlab("run first/config.toml --out second", dir_);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(read_text(dir_ / "second" / "config.toml"), read_text(dir_ / "first" / "config.toml"));
+  // The sim engine is a pure function of the configuration: the trace is byte-identical.
+  EXPECT_EQ(read_text(dir_ / "second" / "trace.csv"), read_text(dir_ / "first" / "trace.csv"));
   const auto again = nlohmann::json::parse(read_text(dir_ / "second" / "summary.json"));
   EXPECT_EQ(again["final"], summary["final"]);
   EXPECT_EQ(again["virtual_time_s"], summary["virtual_time_s"]);

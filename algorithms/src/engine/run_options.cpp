@@ -80,8 +80,13 @@ void RunSetup::validate() const {
 
 const std::vector<std::string>& trace_columns() {
   static const std::vector<std::string> kColumns{
-      "iteration", "gradient_evaluations", "virtual_time_s",           "wall_time_s", "step_size",
+      "iteration", "gradient_evaluations", "virtual_time_s",           "step_size",
       "loss",      "grad_norm_sq",         "running_avg_grad_norm_sq", "consensus"};
+  return kColumns;
+}
+
+const std::vector<std::string>& timing_columns() {
+  static const std::vector<std::string> kColumns{"iteration", "wall_time_s"};
   return kColumns;
 }
 

@@ -4,7 +4,9 @@
 /// "Result files"):
 /// - config.toml: resolved_config_toml, the configuration that reproduces the run;
 /// - trace.csv: one row per probe checkpoint, columns trace_columns(), numbers in shortest
-///   round-trip form;
+///   round-trip form; deterministic, so byte-identical for the same configuration;
+/// - timing.csv: the wall time of each checkpoint (timing_columns()), which varies from run to
+///   run and is therefore kept out of trace.csv;
 /// - summary.json: status, descriptions, counters and timings, the final trace row, the
 ///   problem's known constants, and for asynchronous algorithms staleness statistics (and
 ///   AD-PSGD's pair counts).
@@ -26,11 +28,15 @@ namespace dsgdlab {
 
 inline constexpr std::string_view kConfigFileName = "config.toml";
 inline constexpr std::string_view kTraceFileName = "trace.csv";
+inline constexpr std::string_view kTimingFileName = "timing.csv";
 inline constexpr std::string_view kSummaryFileName = "summary.json";
 
 /// trace.csv as a table: header trace_columns(), iteration and gradient_evaluations as
 /// integers, the other columns as doubles.
 CsvTable trace_table(std::span<const TraceRow> trace);
+
+/// timing.csv as a table: iteration, wall_time_s (probe time excluded) per trace row.
+CsvTable timing_table(std::span<const TraceRow> trace);
 
 /// Nearest-rank percentile of sorted values: the value at 1-based rank ⌈p·N/100⌉ (rank 1 for
 /// p = 0), computed in integers. Requires N ≥ 1 and 0 ≤ p ≤ 100. Examples with the values

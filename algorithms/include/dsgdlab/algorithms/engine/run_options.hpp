@@ -108,7 +108,12 @@ struct RunResult {
   Matrix final_models;
 };
 
-/// Column names of trace.csv, in TraceRow order.
+/// Column names of trace.csv: every TraceRow field except wall_time_s, in TraceRow order.
+/// Everything in trace.csv is a deterministic function of the configuration, so the same
+/// configuration twice gives a byte-identical trace.csv; wall time, which is not, goes to
+/// timing.csv.
 const std::vector<std::string>& trace_columns();
+/// Column names of timing.csv: iteration, wall_time_s (one row per trace row).
+const std::vector<std::string>& timing_columns();
 
 }  // namespace dsgdlab
