@@ -22,8 +22,8 @@ constexpr int kWorkers = 16;
 constexpr Index kFeatures = 10000;
 constexpr Index kSamplesPerWorker = 40;
 constexpr int kBatch = 32;
-constexpr std::int64_t kUpdates = 4000;   // adpsgd: applied updates per run
-constexpr std::int64_t kRounds = 250;     // dpsgd: rounds per run (16 gradients each)
+constexpr std::int64_t kUpdates = 4000;  // adpsgd: applied updates per run
+constexpr std::int64_t kRounds = 250;    // dpsgd: rounds per run (16 gradients each)
 constexpr double kStep = 0.01;
 
 const LogisticNonconvexProblem& problem() {
@@ -49,14 +49,16 @@ RunSetup setup_for(AlgorithmKind kind, std::int64_t iterations) {
   setup.graph = ring(kWorkers);
   setup.mixing = mixing_matrix(*setup.graph, MixingRule::kUniform);
   setup.run.iterations = iterations;
-  setup.run.probe = {.every_iterations = 0, .every_virtual_time_s = 0.0, .running_average_every = 0};
+  setup.run.probe = {
+      .every_iterations = 0, .every_virtual_time_s = 0.0, .running_average_every = 0};
   return setup;
 }
 
 std::vector<RandomStream> worker_streams(StreamPurpose purpose) {
   std::vector<RandomStream> streams;
   for (int i = 0; i < kWorkers; ++i) {
-    streams.emplace_back(StreamKey{.seed = 0, .worker = static_cast<std::uint64_t>(i), .purpose = purpose});
+    streams.emplace_back(
+        StreamKey{.seed = 0, .worker = static_cast<std::uint64_t>(i), .purpose = purpose});
   }
   return streams;
 }
@@ -79,7 +81,8 @@ void BM_BareAdpsgd(benchmark::State& state) {
     auto sampling = worker_streams(StreamPurpose::kSampling);
     auto pairing = worker_streams(StreamPurpose::kPairing);
     for (int i = 0; i < kWorkers; ++i) {
-      p.stochastic_gradient(i, models.col(i), kBatch, sampling[static_cast<std::size_t>(i)], gradients.col(i));
+      p.stochastic_gradient(i, models.col(i), kBatch, sampling[static_cast<std::size_t>(i)],
+                            gradients.col(i));
     }
     for (std::int64_t k = 0; k < kUpdates; ++k) {
       const int i = static_cast<int>(k % kWorkers);
@@ -87,7 +90,8 @@ void BM_BareAdpsgd(benchmark::State& state) {
       const int j = neighbors[pairing[static_cast<std::size_t>(i)].uniform_index(neighbors.size())];
       average_pair(models.col(i), models.col(j));
       sgd_step(models.col(i), gradients.col(i), kStep);
-      p.stochastic_gradient(i, models.col(i), kBatch, sampling[static_cast<std::size_t>(i)], gradients.col(i));
+      p.stochastic_gradient(i, models.col(i), kBatch, sampling[static_cast<std::size_t>(i)],
+                            gradients.col(i));
     }
     benchmark::DoNotOptimize(models.data());
   }
@@ -113,7 +117,8 @@ void BM_BareDpsgd(benchmark::State& state) {
     auto sampling = worker_streams(StreamPurpose::kSampling);
     for (std::int64_t k = 0; k < kRounds; ++k) {
       for (int i = 0; i < kWorkers; ++i) {
-        p.stochastic_gradient(i, models.col(i), kBatch, sampling[static_cast<std::size_t>(i)], gradients.col(i));
+        p.stochastic_gradient(i, models.col(i), kBatch, sampling[static_cast<std::size_t>(i)],
+                              gradients.col(i));
       }
       for (int i = 0; i < kWorkers; ++i) {
         mix_worker(mixing, i, models, mixed.col(i));

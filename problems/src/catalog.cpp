@@ -29,7 +29,8 @@ std::span<const CatalogEntry> partition_catalog() {
       CatalogEntry{"dirichlet",
                    "label skew: each class split across workers by Dir(alpha) proportions, "
                    "with a minimum partition size"},
-      CatalogEntry{"classes_per_worker", "pathological label skew: each worker holds exactly k classes"},
+      CatalogEntry{"classes_per_worker",
+                   "pathological label skew: each worker holds exactly k classes"},
       CatalogEntry{"quantity_skew", "IID labels, partition sizes from Dir(alpha)"},
       CatalogEntry{"feature_shift",
                    "transform, composes with any scheme: worker i's features become s_i a + "

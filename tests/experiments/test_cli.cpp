@@ -1,5 +1,3 @@
-#include "dsgdlab/experiments/cli.hpp"
-
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +6,7 @@
 #include <vector>
 
 #include "dsgdlab/core/version.hpp"
+#include "dsgdlab/experiments/cli.hpp"
 
 namespace dsgdlab {
 namespace {
@@ -34,12 +33,31 @@ TEST(Cli, VersionPrintsTheProjectVersion) {
 TEST(Cli, ListShowsEverySectionWithDescriptions) {
   const auto result = run({"list"});
   ASSERT_EQ(result.exit_code, kExitSuccess) << result.err;
-  for (const char* expected :
-       {"problems", "quadratic", "nonconvex_separable", "logistic_nonconvex", "mlp",
-        "robust_regression", "partitions", "dirichlet", "topologies", "ring", "torus", "hypercube",
-        "exponential", "complete", "star", "erdos_renyi", "random_regular", "edge_list", "mixing",
-        "metropolis_hastings", "lazy_uniform", "groupings", "label_aligned", "label_covering",
-        "nested"}) {
+  for (const char* expected : {"problems",
+                               "quadratic",
+                               "nonconvex_separable",
+                               "logistic_nonconvex",
+                               "mlp",
+                               "robust_regression",
+                               "partitions",
+                               "dirichlet",
+                               "topologies",
+                               "ring",
+                               "torus",
+                               "hypercube",
+                               "exponential",
+                               "complete",
+                               "star",
+                               "erdos_renyi",
+                               "random_regular",
+                               "edge_list",
+                               "mixing",
+                               "metropolis_hastings",
+                               "lazy_uniform",
+                               "groupings",
+                               "label_aligned",
+                               "label_covering",
+                               "nested"}) {
     EXPECT_NE(result.out.find(expected), std::string::npos) << "missing " << expected;
   }
 }
