@@ -176,6 +176,7 @@ json run_summary(const BuiltRun& run, const RunResult& result) {
   summary["probe_time_s"] = result.probe_time_s;
   summary["trace_rows"] = result.trace.size();
   summary["running_average_every"] = config.probe.running_average_every;
+  summary["running_average_exact"] = result.running_average_exact;
   summary["final"] = final_row_json(result.trace);
   summary["constants"] = {{"smoothness", constant_json(problem.smoothness())},
                           {"optimum_value", constant_json(problem.optimum_value())},

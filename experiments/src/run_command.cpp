@@ -3,6 +3,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "dsgdlab/algorithms/engine/sim_engine.hpp"
+#include "dsgdlab/algorithms/engine/threads_engine.hpp"
 #include "dsgdlab/core/errors.hpp"
 #include "dsgdlab/experiments/result_files.hpp"
 #include "dsgdlab/experiments/run_config.hpp"
@@ -39,7 +41,8 @@ RunCommandOutcome run_config_file(const std::filesystem::path& config_file,
   const BuiltRun run = build_run(config);
   check_output_directory(output_directory);
   // validate_run_config admits only engines that exist.
-  RunResult result = run_simulation(run.setup, progress);
+  RunResult result = config.run.engine == "threads" ? run_threads(run.setup, progress)
+                                                    : run_simulation(run.setup, progress);
   write_run_results(output_directory, run, result);
   std::string line = one_line_summary(run, result, output_directory);
   return {.result = std::move(result),

@@ -400,9 +400,9 @@ void validate_run_config(const RunConfig& config) {
     throw_at(config, "run.engine",
              "run.engine (\"" + run.engine + "\") must be one of " + known_list(engines));
   }
-  if (run.engine != "sim") {
+  if (run.engine == "mpi") {
     throw_at(config, "run.engine",
-             "engine \"" + run.engine + "\" is not implemented yet (only \"sim\" is)");
+             "engine \"mpi\" is not implemented yet (\"sim\" and \"threads\" are)");
   }
   with_context(config, "run", [&] { run_options(config).validate(); });
   with_context(config, "problem", [&] { validate_problem(config); });

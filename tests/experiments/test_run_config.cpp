@@ -517,8 +517,8 @@ groups = 2
 TEST_F(RunConfigTest, EngineMustExist) {
   const std::string base = "[run]\nworkers = 4\nengine = \"";
   const std::string rest = "\"\n[problem]\nname = \"quadratic\"\n[algorithm]\nname = \"sgd\"\n";
-  EXPECT_EQ(error_of(base + "threads" + rest),
-            at(3, "engine \"threads\" is not implemented yet (only \"sim\" is)"));
+  EXPECT_EQ(error_of(base + "mpi" + rest),
+            at(3, "engine \"mpi\" is not implemented yet (\"sim\" and \"threads\" are)"));
   EXPECT_EQ(error_of(base + "simm" + rest),
             at(3,
                "run.engine (\"simm\") must be one of sim, threads, mpi (did you mean "

@@ -13,51 +13,11 @@
 #include <algorithm>
 #include <vector>
 
+#include "dsgdlab/algorithms/averaging_schedule.hpp"
 #include "dsgdlab/algorithms/update_rules.hpp"
 #include "sim_context.hpp"
 
 namespace dsgdlab::sim {
-namespace {
-
-/// One averaging level: its period P_ℓ and its clusters C_ℓ (members ascending).
-struct AveragingLevel {
-  std::int64_t period = 1;
-  std::vector<std::vector<int>> clusters;
-};
-
-std::vector<int> all_workers(int n) {
-  std::vector<int> members(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) members[static_cast<std::size_t>(i)] = i;
-  return members;
-}
-
-/// allreduce_sgd and local_sgd: one level of all workers; hsgd: C_1..C_{M−1} then all;
-/// sgd (n = 1) and dpsgd: none.
-std::vector<AveragingLevel> averaging_levels(const RunSetup& setup, int n) {
-  const auto periods = setup.algorithm.averaging_periods();
-  std::vector<AveragingLevel> levels;
-  for (std::size_t l = 0; l < periods.size(); ++l) {
-    AveragingLevel level{.period = periods[l], .clusters = {}};
-    const bool top = l + 1 == periods.size();
-    if (top) {
-      level.clusters.push_back(all_workers(n));
-    } else {
-      level.clusters = setup.grouping.levels[l].members;
-    }
-    levels.push_back(std::move(level));
-  }
-  return levels;
-}
-
-/// ℓ*: the largest level whose period divides t (theory.md §2, multi-level H-SGD), or −1.
-int aggregation_level(const std::vector<AveragingLevel>& levels, std::int64_t t) {
-  for (int l = static_cast<int>(levels.size()) - 1; l >= 0; --l) {
-    if (t % levels[static_cast<std::size_t>(l)].period == 0) return l;
-  }
-  return -1;
-}
-
-}  // namespace
 
 void simulate_rounds(SimContext& context) {
   const RunSetup& setup = context.setup;
@@ -65,7 +25,7 @@ void simulate_rounds(SimContext& context) {
   const int n = context.num_workers;
   const Index d = context.dim;
   const bool gossip = setup.algorithm.kind == AlgorithmKind::kDpsgd;
-  const std::vector<AveragingLevel> levels = averaging_levels(setup, n);
+  const AveragingSchedule schedule(setup);
   const std::int64_t iterations = setup.run.iterations;
   const int batch = setup.algorithm.batch_size;
   RunResult& result = context.result;
@@ -113,9 +73,9 @@ void simulate_rounds(SimContext& context) {
       // Local step on every worker, then the averaging the schedule calls for after step k+1.
       for (int i = 0; i < n; ++i) sgd_step(models.col(i), gradients.col(i), step);
       clock.swap(next_clock);
-      const int level = aggregation_level(levels, k + 1);
+      const int level = schedule.level_after_step(k + 1);
       if (level >= 0) {
-        for (const auto& cluster : levels[static_cast<std::size_t>(level)].clusters) {
+        for (const auto& cluster : schedule.level(level).clusters) {
           average_members(models, cluster, scratch);
           double done = 0.0;
           for (int i : cluster) done = std::max(done, clock[static_cast<std::size_t>(i)]);

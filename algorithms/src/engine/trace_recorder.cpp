@@ -43,6 +43,13 @@ void TraceRecorder::before_iteration(std::int64_t k, ConstMatrixRef models) {
   probe_time_s_ += seconds_since(start);
 }
 
+void TraceRecorder::add_running_sample(std::int64_t iteration, ConstMatrixRef models) {
+  const auto start = Clock::now();
+  running_sum_ += grad_norm_sq_at(iteration, models);
+  ++running_count_;
+  probe_time_s_ += seconds_since(start);
+}
+
 void TraceRecorder::record(const TraceMoment& moment, ConstMatrixRef models) {
   const auto start = Clock::now();
   TraceRow row;

@@ -77,7 +77,7 @@ struct RunSection {
   std::uint64_t seed = 0;
   /// Stop early (status time_limit) past this virtual time, > 0. Default +∞.
   double max_virtual_time_s = std::numeric_limits<double>::infinity();
-  /// "sim" (default); "threads" and "mpi" are recognised but not implemented yet.
+  /// "sim" (default) or "threads"; "mpi" is recognised but not implemented yet.
   std::string engine = "sim";
 };
 

@@ -106,6 +106,10 @@ struct RunResult {
   double probe_time_s = 0.0;  ///< wall time spent in probes
   /// Final models (d × n; A-PSGD: every column is the server model).
   Matrix final_models;
+  /// True when running_avg_grad_norm_sq averages ‖∇f(x̄_k)‖² over the iterations k the
+  /// probe options ask for (sim, and synchronous algorithms on threads); false when it is an
+  /// estimate from the probe snapshots (asynchronous algorithms on threads).
+  bool running_average_exact = true;
 };
 
 /// Column names of trace.csv: every TraceRow field except wall_time_s, in TraceRow order.

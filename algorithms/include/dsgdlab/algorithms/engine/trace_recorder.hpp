@@ -33,6 +33,10 @@ class TraceRecorder {
   /// divides k.
   void before_iteration(std::int64_t k, ConstMatrixRef models);
 
+  /// Adds ‖∇f(x̄)‖² at `models` (the state after `iteration` iterations) to the running sum
+  /// unconditionally: for engines that can only measure at probe snapshots.
+  void add_running_sample(std::int64_t iteration, ConstMatrixRef models);
+
   /// True when a row is due after `iteration` iterations by the iteration rule.
   bool due_at_iteration(std::int64_t iteration) const {
     return options_.every_iterations > 0 && iteration % options_.every_iterations == 0;
