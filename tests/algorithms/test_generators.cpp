@@ -357,7 +357,8 @@ TEST(MakeGraph, OptionErrorsNameFieldValueAndRule) {
   };
   EXPECT_EQ(message({.kind = "rnig", .num_workers = 4}),
             "topology.kind (\"rnig\") is not a known topology (ring, torus, hypercube, "
-            "exponential, complete, star, erdos_renyi, random_regular, edge_list)");
+            "exponential, bipartite_exponential, complete, star, erdos_renyi, random_regular, "
+            "edge_list)");
   EXPECT_EQ(message({.kind = "hypercube", .num_workers = 12}),
             "topology.num_workers (12) must be a power of two for a hypercube");
   EXPECT_EQ(message({.kind = "ring", .num_workers = 0}),
@@ -396,6 +397,53 @@ TEST(MakeGraph, DisconnectedEdgeListNamesFileAndComponents) {
             }),
             file.string() + ": graph is disconnected: 2 components: {0, 1, 2}, {3, 4}");
   std::filesystem::remove(file);
+}
+
+}  // namespace
+}  // namespace dsgdlab
+
+namespace dsgdlab {
+namespace {
+
+TEST(BipartiteExponential, IsRegularConnectedAndBipartiteByParity) {
+  for (int n : {2, 4, 6, 16, 64, 100}) {
+    const Graph graph = bipartite_exponential(n);
+    // Expected neighbours of 0: ±h mod n for h = 1, 3, 7, ... < n, computed independently.
+    std::set<int> expected;
+    for (int h = 1; h < n; h = 2 * h + 1) {
+      expected.insert(h % n);
+      expected.insert((n - h) % n);
+    }
+    expected.erase(0);
+    EXPECT_TRUE(graph.is_regular()) << n;
+    EXPECT_EQ(graph.degree(0), static_cast<int>(expected.size())) << n;
+    const auto neighbors = graph.neighbors(0);
+    EXPECT_EQ(std::set<int>(neighbors.begin(), neighbors.end()), expected) << n;
+    EXPECT_TRUE(is_connected(graph)) << n;
+    const auto sides = bipartition(graph);
+    ASSERT_TRUE(sides.has_value()) << n;
+    for (const auto& [u, v] : graph.edges()) {
+      EXPECT_NE(u % 2, v % 2) << n;
+      EXPECT_NE((*sides)[static_cast<std::size_t>(u)], (*sides)[static_cast<std::size_t>(v)]);
+    }
+  }
+  EXPECT_EQ(bipartite_exponential(64).degree(0), 10);  // hops 1, 3, 7, 15, 31 in both directions
+}
+
+TEST(BipartiteExponential, RejectsOddOrTooFewWorkers) {
+  EXPECT_THROW(bipartite_exponential(7), InputError);
+  EXPECT_THROW(bipartite_exponential(1), InputError);
+  TopologyOptions options{.kind = "bipartite_exponential", .num_workers = 9};
+  try {
+    make_graph(options);
+    FAIL() << "expected InputError";
+  } catch (const InputError& error) {
+    EXPECT_STREQ(error.what(),
+                 "topology.num_workers (9) must be even and at least 2 for a bipartite "
+                 "exponential graph");
+  }
+  options.num_workers = 8;
+  EXPECT_EQ(make_graph(options), bipartite_exponential(8));
 }
 
 }  // namespace

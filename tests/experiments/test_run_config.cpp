@@ -430,7 +430,8 @@ TEST_F(RunConfigTest, BadNamesListTheValidOnes) {
                      "\"dpsgd\"\n[topology]\nkind = \"rnig\"\n"),
             at(8,
                "topology.kind (\"rnig\") must be one of ring, torus, hypercube, exponential, "
-               "complete, star, erdos_renyi, random_regular, edge_list (did you mean "
+               "bipartite_exponential, complete, star, erdos_renyi, random_regular, edge_list (did "
+               "you mean "
                "\"ring\"?)"));
   const std::string schedule = error_of(std::string(kMinimal) + "schedule = \"cosine\"\n");
   EXPECT_EQ(schedule.rfind(at(7, "algorithm.schedule (\"cosine\") must be one of"), 0), 0u)

@@ -27,11 +27,14 @@ constexpr int kMaxExactRegularDegree = 4;
 /// Switch-chain proposals per edge after a partial-rejection pairing (see random_regular).
 constexpr std::size_t kSwitchesPerEdge = 20;
 
-constexpr std::array<CatalogEntry, 9> kTopologies{{
+constexpr std::array<CatalogEntry, 10> kTopologies{{
     {"ring", "cycle 0-1-...-(n-1)-0; degree 2"},
     {"torus", "2-D wrap-around grid rows x cols (both >= 3); degree 4"},
     {"hypercube", "n = 2^k workers, i ~ j when their ids differ in one bit; degree k"},
     {"exponential", "i ~ i + 2^k mod n for every 2^k < n (log-hop graph of AD-PSGD)"},
+    {"bipartite_exponential",
+     "n even, i ~ i +- (2^k - 1) mod n for 2^k - 1 < n: odd log-hops, bipartite by parity "
+     "(for AD-PSGD pairing = bipartite)"},
     {"complete", "every pair of workers is connected; degree n-1"},
     {"star", "worker 0 is connected to every other worker"},
     {"erdos_renyi",
@@ -278,6 +281,24 @@ Graph exponential(int n) {
   return Graph::from_edges(n, edges);
 }
 
+Graph bipartite_exponential(int n) {
+  require_at_least("bipartite_exponential: n", n, 2);
+  if (n % 2 != 0) {
+    throw invalid_option("bipartite_exponential: n", n, "must be even (the graph is bipartite)");
+  }
+  EdgeList edges;
+  for (std::int64_t hop = 1; hop < n; hop = 2 * hop + 1) {  // 1, 3, 7, 15, ... = 2^k − 1
+    for (int i = 0; i < n; ++i) {
+      const auto j = static_cast<int>((i + hop) % n);
+      edges.emplace_back(std::min(i, j), std::max(i, j));
+    }
+  }
+  // Hops h and n − h give the same edges; keep each edge once.
+  std::sort(edges.begin(), edges.end());
+  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+  return Graph::from_edges(n, edges);
+}
+
 Graph complete(int n) {
   require_at_least("complete: n", n, 1);
   if (n > kMaxCompleteWorkers) {
@@ -410,6 +431,11 @@ void TopologyOptions::validate() const {
       throw invalid_option("topology.num_workers", num_workers,
                            "must be a power of two for a hypercube");
     }
+  } else if (kind == "bipartite_exponential") {
+    if (num_workers < 2 || num_workers % 2 != 0) {
+      throw invalid_option("topology.num_workers", num_workers,
+                           "must be even and at least 2 for a bipartite exponential graph");
+    }
   } else if (kind == "complete") {
     if (num_workers > kMaxCompleteWorkers) {
       throw invalid_option(
@@ -439,6 +465,7 @@ Graph make_graph(const TopologyOptions& options) {
   }
   if (kind == "hypercube") return hypercube(log2_exact(n));
   if (kind == "exponential") return exponential(n);
+  if (kind == "bipartite_exponential") return bipartite_exponential(n);
   if (kind == "complete") return complete(n);
   if (kind == "star") return star(n);
   if (kind == "erdos_renyi")

@@ -40,6 +40,13 @@ Graph hypercube(int dimension);
 /// +n/2 and −n/2 coincide). n ≥ 1.
 Graph exponential(int n);
 
+/// A bipartite log-hop graph for AD-PSGD's bipartite pairing (dsgdlab's construction): n even,
+/// i ~ i ± h mod n for the odd hops h = 2^k − 1 < n (1, 3, 7, 15, ...). Every hop is odd, so
+/// every edge joins an even and an odd id: the graph is bipartite with sides by parity, and,
+/// like the exponential graph, any two workers are O(log n) hops apart. Circulant, hence
+/// regular. n ≥ 2 even.
+Graph bipartite_exponential(int n);
+
 /// The complete graph K_n, degree n − 1. 1 ≤ n ≤ kMaxCompleteWorkers.
 Graph complete(int n);
 
@@ -86,7 +93,7 @@ std::pair<int, int> torus_shape(int num_workers, int torus_rows = 0);
 /// How to build the communication graph of a run (the suite file's `topology` table).
 struct TopologyOptions {
   /// One of the names in topology_catalog(): "ring", "torus", "hypercube", "exponential",
-  /// "complete", "star", "erdos_renyi", "random_regular", "edge_list".
+  /// "bipartite_exponential", "complete", "star", "erdos_renyi", "random_regular", "edge_list".
   std::string kind = "ring";
   /// n ≥ 1. For "edge_list", 0 means: infer n = largest id + 1 from the file.
   int num_workers = 1;
