@@ -1,48 +1,20 @@
 #pragma once
 
-// Internal to the sim engine: state every algorithm's simulation shares.
+// Internal to the sim engine.
 
-#include <chrono>
-#include <cstdint>
-#include <vector>
-
-#include "dsgdlab/algorithms/engine/cost_model.hpp"
-#include "dsgdlab/algorithms/engine/sim_engine.hpp"
-#include "dsgdlab/algorithms/engine/trace_recorder.hpp"
-#include "dsgdlab/core/random.hpp"
+#include "engine_context.hpp"
 
 namespace dsgdlab::sim {
 
-class SimContext {
+class SimContext : public EngineContext {
  public:
-  SimContext(const RunSetup& setup, const ProgressCallback& progress);
+  using EngineContext::EngineContext;
 
-  const RunSetup& setup;
-  const Problem& problem;
-  const int num_workers;
-  const Index dim;
-  /// 8·d: a model or a gradient on the wire.
-  const double model_bytes;
-  CostModel cost;
-  TraceRecorder recorder;
-  /// Worker i's minibatch stream: StreamKey{seed, run_index, i, kSampling}.
-  std::vector<RandomStream> sampling;
-  RunResult result;
-
-  /// x_0 (the setup's, or the problem's initial point).
-  Vector initial_point() const;
-  /// Wall time since the run started, probe time excluded.
-  double wall_time_s() const;
-  /// Records a trace row for the current state.
+  /// Records a trace row at virtual time `virtual_time_s` for the current state.
   void record(std::int64_t iteration, double virtual_time_s, double step_size,
-              ConstMatrixRef models);
-  /// Reports progress about a hundred times per run.
-  void report_progress(std::int64_t done);
-
- private:
-  const ProgressCallback& progress_;
-  std::int64_t progress_every_;
-  std::chrono::steady_clock::time_point start_;
+              ConstMatrixRef models) {
+    record_row(iteration, result.gradient_evaluations, virtual_time_s, step_size, models);
+  }
 };
 
 /// AllReduce-SGD, local SGD, H-SGD (two- and multi-level), SGD and D-PSGD: synchronous rounds.

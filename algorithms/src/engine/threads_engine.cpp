@@ -13,50 +13,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-ThreadsContext::ThreadsContext(const RunSetup& run_setup, const ProgressCallback& progress)
-    : setup(run_setup),
-      problem(*run_setup.problem),
-      num_workers(run_setup.problem->num_workers()),
-      dim(run_setup.problem->dim()),
-      model_bytes(8.0 * static_cast<double>(run_setup.problem->dim())),
-      cost(run_setup.cost, num_workers, run_setup.run.seed, run_setup.run.run_index),
-      recorder(*run_setup.problem, run_setup.run.probe),
-      progress_(progress),
-      progress_every_(std::max<std::int64_t>(1, run_setup.run.iterations / 100)),
-      start_(Clock::now()) {
-  sampling.reserve(static_cast<std::size_t>(num_workers));
-  for (int i = 0; i < num_workers; ++i) {
-    sampling.emplace_back(StreamKey{.seed = setup.run.seed,
-                                    .run = setup.run.run_index,
-                                    .worker = static_cast<std::uint64_t>(i),
-                                    .purpose = StreamPurpose::kSampling});
-  }
-  result.worker_updates.assign(static_cast<std::size_t>(num_workers), 0);
-}
-
-Vector ThreadsContext::initial_point() const {
-  return setup.initial_point.size() != 0 ? setup.initial_point : problem.initial_point();
-}
-
-double ThreadsContext::wall_time_s() const { return seconds_since(start_) - probe_time_s(); }
-
-void ThreadsContext::record(std::int64_t iteration, std::int64_t gradient_evaluations,
-                            double step_size, ConstMatrixRef models) {
-  const double now = wall_time_s();
-  recorder.record({.iteration = iteration,
-                   .gradient_evaluations = gradient_evaluations,
-                   .virtual_time_s = now,
-                   .wall_time_s = now,
-                   .step_size = step_size},
-                  models);
-}
-
-void ThreadsContext::report_progress(std::int64_t done) {
-  if (progress_ && (done % progress_every_ == 0 || done == setup.run.iterations)) {
-    progress_(done, setup.run.iterations);
-  }
-}
-
 void ThreadsContext::delay_compute(int worker, double measured_s) {
   const double factor = cost.next_compute_time(worker) / setup.cost.compute_time_s;
   if (factor > 1.0) sleep_for((factor - 1.0) * measured_s);
@@ -105,11 +61,7 @@ RunResult run_threads(const RunSetup& setup, const ProgressCallback& progress) {
     case AlgorithmKind::kApsgd: threads::run_apsgd(context); break;
     default: threads::run_rounds(context); break;
   }
-  RunResult& result = context.result;
-  result.trace = std::move(context.recorder.rows());
-  result.probe_time_s = context.probe_time_s();
-  result.wall_time_s = context.wall_time_s();
-  return std::move(result);
+  return context.finish();
 }
 
 }  // namespace dsgdlab
