@@ -201,7 +201,7 @@ std::vector<double> mean_staleness(const RunResult& result) {
 // others during one of its gradients, 30 for n = 4 against 2.1 for a fast worker). On real
 // threads the fast workers' injected sleeps cannot be shorter than the kernel's timer slack
 // (≈ 50 µs), which narrows the gap; measured over many runs (Release and ThreadSanitizer):
-// the slow worker applies 3–5× fewer updates than any other and its mean τ is 4–6× the
+// the slow worker applies 3–6× fewer updates than any other and its mean τ is 4–9× the
 // others'. The test asks for factors 2, well inside both, so it checks the direction and
 // clear size of the effect without depending on the machine's speed.
 constexpr double kSlowUpdateRatio = 0.5;
