@@ -34,11 +34,12 @@ double EngineContext::wall_time_s() const {
 }
 
 void EngineContext::record_row(std::int64_t iteration, std::int64_t gradient_evaluations,
-                               double virtual_time_s, double step_size, ConstMatrixRef models) {
+                               double virtual_time_s, double wall_time_s, double step_size,
+                               ConstMatrixRef models) {
   recorder.record({.iteration = iteration,
                    .gradient_evaluations = gradient_evaluations,
                    .virtual_time_s = virtual_time_s,
-                   .wall_time_s = wall_time_s(),
+                   .wall_time_s = wall_time_s,
                    .step_size = step_size},
                   models);
 }

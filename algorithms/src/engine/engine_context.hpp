@@ -3,6 +3,7 @@
 // Internal to the engines: the state every engine's run shares (the problem, the cost model,
 // the per-worker sampling streams, the trace recorder, the result being filled, the clock).
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -38,13 +39,17 @@ class EngineContext {
   /// Wall time since the run started, probe time excluded.
   double wall_time_s() const;
   /// Adds wall time spent taking probe snapshots (excluded from the run's wall time).
-  void add_snapshot_time(double seconds) { snapshot_time_s_ += seconds; }
+  void add_snapshot_time(double seconds) {
+    snapshot_time_s_.fetch_add(seconds, std::memory_order_relaxed);
+  }
   /// Wall time spent in probes: measurements and snapshots.
-  double probe_time_s() const { return recorder.probe_time_s() + snapshot_time_s_; }
+  double probe_time_s() const {
+    return recorder.probe_time_s() + snapshot_time_s_.load(std::memory_order_relaxed);
+  }
 
   /// Records a trace row for `models`, the state after `iteration` iterations.
   void record_row(std::int64_t iteration, std::int64_t gradient_evaluations, double virtual_time_s,
-                  double step_size, ConstMatrixRef models);
+                  double wall_time_s, double step_size, ConstMatrixRef models);
   /// Reports progress about a hundred times per run (callers serialise).
   void report_progress(std::int64_t done);
   /// Moves the trace into the result, sets its probe and wall times, and returns it.
@@ -54,7 +59,7 @@ class EngineContext {
   const ProgressCallback& progress_;
   std::int64_t progress_every_;
   Clock::time_point start_;
-  double snapshot_time_s_ = 0.0;
+  std::atomic<double> snapshot_time_s_{0.0};  // read by workers, written by the prober
 };
 
 }  // namespace dsgdlab

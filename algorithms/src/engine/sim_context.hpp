@@ -13,7 +13,8 @@ class SimContext : public EngineContext {
   /// Records a trace row at virtual time `virtual_time_s` for the current state.
   void record(std::int64_t iteration, double virtual_time_s, double step_size,
               ConstMatrixRef models) {
-    record_row(iteration, result.gradient_evaluations, virtual_time_s, step_size, models);
+    record_row(iteration, result.gradient_evaluations, virtual_time_s, wall_time_s(), step_size,
+               models);
   }
 };
 

@@ -32,7 +32,9 @@ class AsyncRun {
         logs_(static_cast<std::size_t>(context.num_workers)),
         snapshot_(rows, cols) {
     for (auto& log : logs_)
-      log.reserve(static_cast<std::size_t>(context.setup.run.iterations / context.num_workers + 8));
+      // Capped: a time limit may stop a run with a huge K long before K updates.
+      log.reserve(static_cast<std::size_t>(std::min<std::int64_t>(
+          context.setup.run.iterations / context.num_workers + 8, std::int64_t{1} << 16)));
   }
 
   std::atomic<std::int64_t> tickets{0};

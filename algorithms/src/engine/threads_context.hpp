@@ -26,7 +26,8 @@ class ThreadsContext : public EngineContext {
   /// Records a trace row; on this engine virtual time is the wall time.
   void record(std::int64_t iteration, std::int64_t gradient_evaluations, double step_size,
               ConstMatrixRef models) {
-    record_row(iteration, gradient_evaluations, wall_time_s(), step_size, models);
+    const double now = wall_time_s();
+    record_row(iteration, gradient_evaluations, now, now, step_size, models);
   }
 
   /// Heterogeneity: after a gradient that took `measured_s`, sleep (s_i·Z − 1)·measured_s.

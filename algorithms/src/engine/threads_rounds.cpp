@@ -85,7 +85,7 @@ void run_rounds(ThreadsContext& context) {
         result.status = Status::time_limit(
             "wall time exceeded run.max_virtual_time_s at iteration " + std::to_string(k + 1));
       }
-      stop = last;
+      stop = last || diverged;
       round = k + 1;
       if (!stop) recorder.before_iteration(k + 1, models);
     } catch (...) {

@@ -21,7 +21,7 @@ TraceRecorder::TraceRecorder(const Problem& problem, const ProbeOptions& options
       mean_(problem.dim()),
       gradient_(problem.dim()),
       scratch_(problem.dim()) {
-  if (options_.every_virtual_time_s > 0.0) next_time_due_s_ = options_.every_virtual_time_s;
+  if (options_.every_virtual_time_s > 0.0) next_time_due_s_.store(options_.every_virtual_time_s);
 }
 
 double TraceRecorder::grad_norm_sq_at(std::int64_t iteration, ConstMatrixRef models) {
@@ -40,14 +40,14 @@ void TraceRecorder::before_iteration(std::int64_t k, ConstMatrixRef models) {
   const auto start = Clock::now();
   running_sum_ += grad_norm_sq_at(k, models);
   ++running_count_;
-  probe_time_s_ += seconds_since(start);
+  probe_time_s_.fetch_add(seconds_since(start), std::memory_order_relaxed);
 }
 
 void TraceRecorder::add_running_sample(std::int64_t iteration, ConstMatrixRef models) {
   const auto start = Clock::now();
   running_sum_ += grad_norm_sq_at(iteration, models);
   ++running_count_;
-  probe_time_s_ += seconds_since(start);
+  probe_time_s_.fetch_add(seconds_since(start), std::memory_order_relaxed);
 }
 
 void TraceRecorder::record(const TraceMoment& moment, ConstMatrixRef models) {
@@ -69,10 +69,11 @@ void TraceRecorder::record(const TraceMoment& moment, ConstMatrixRef models) {
   last_grad_norm_sq_ = row.grad_norm_sq;
   rows_.push_back(row);
   if (options_.every_virtual_time_s > 0.0) {
-    while (next_time_due_s_ <= moment.virtual_time_s)
-      next_time_due_s_ += options_.every_virtual_time_s;
+    double next = next_time_due_s_.load(std::memory_order_relaxed);
+    while (next <= moment.virtual_time_s) next += options_.every_virtual_time_s;
+    next_time_due_s_.store(next, std::memory_order_relaxed);
   }
-  probe_time_s_ += seconds_since(start);
+  probe_time_s_.fetch_add(seconds_since(start), std::memory_order_relaxed);
 }
 
 }  // namespace dsgdlab

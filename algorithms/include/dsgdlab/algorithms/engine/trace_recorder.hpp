@@ -5,6 +5,7 @@
 /// theory.md §1) and the consensus distance Ξ_k. Probe work is timed separately so engines can
 /// exclude it from their wall time; it never costs virtual time.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -42,7 +43,7 @@ class TraceRecorder {
     return options_.every_iterations > 0 && iteration % options_.every_iterations == 0;
   }
   /// The next virtual time at which a row is due by the time rule (+∞ when disabled).
-  double next_time_due_s() const { return next_time_due_s_; }
+  double next_time_due_s() const { return next_time_due_s_.load(std::memory_order_relaxed); }
 
   /// Appends a row for the state after moment.iteration iterations. Advances the time rule
   /// past moment.virtual_time_s.
@@ -58,7 +59,7 @@ class TraceRecorder {
   /// the models are still finite (they can be finite while f overflows).
   bool saw_non_finite() const { return saw_non_finite_; }
   /// Wall time spent in probes so far, seconds.
-  double probe_time_s() const { return probe_time_s_; }
+  double probe_time_s() const { return probe_time_s_.load(std::memory_order_relaxed); }
   std::vector<TraceRow>& rows() { return rows_; }
 
  private:
@@ -75,8 +76,10 @@ class TraceRecorder {
   std::int64_t cached_iteration_ = -1;
   double cached_grad_norm_sq_ = 0.0;
   double last_grad_norm_sq_ = std::numeric_limits<double>::quiet_NaN();
-  double next_time_due_s_ = std::numeric_limits<double>::infinity();
-  double probe_time_s_ = 0.0;
+  // Atomic because the threads engine reads them (time rule, wall time) on worker threads
+  // while one probing thread updates them; everything else is used by one thread at a time.
+  std::atomic<double> next_time_due_s_{std::numeric_limits<double>::infinity()};
+  std::atomic<double> probe_time_s_{0.0};
   bool saw_non_finite_ = false;
   std::vector<TraceRow> rows_;
 };

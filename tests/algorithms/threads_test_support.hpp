@@ -1,0 +1,185 @@
+#pragma once
+
+/// Shared helpers of the `threads` engine tests (test_threads_sync.cpp, test_threads_async.cpp,
+/// test_threads_stress.cpp): a watchdog around run_threads, so that a deadlocked engine fails
+/// the test instead of hanging CI, and the checks every threaded run must pass whatever the
+/// thread schedule was (trace shape, probe bookkeeping, update counters).
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "dsgdlab/algorithms/engine/run_options.hpp"
+#include "dsgdlab/algorithms/engine/threads_engine.hpp"
+#include "dsgdlab/algorithms/topology/validation.hpp"
+#include "sim_test_support.hpp"
+
+namespace dsgdlab::threads_test {
+
+/// How long one threaded run may take before the test declares a deadlock. Every run in these
+/// tests takes well under 2 s in Release (under 20 s with ThreadSanitizer), so 60 s is only
+/// ever reached by a hung run.
+inline constexpr std::chrono::seconds kWatchdog{60};
+
+/// run_threads(setup) on its own thread, waited for at most kWatchdog: on timeout the test
+/// prints what hung and aborts the process (a hung engine cannot be cancelled, and a test that
+/// waits forever would hang CI). Exceptions of the run are rethrown here (future::get).
+inline RunResult run_threads_watched(const RunSetup& setup, const std::string& what,
+                                     const ProgressCallback& progress = {}) {
+  auto future =
+      std::async(std::launch::async, [&setup, &progress] { return run_threads(setup, progress); });
+  if (future.wait_for(kWatchdog) != std::future_status::ready) {
+    std::fprintf(stderr,
+                 "threads engine test: '%s' did not finish within %lld s (deadlock?); "
+                 "aborting\n",
+                 what.c_str(), static_cast<long long>(kWatchdog.count()));
+    std::fflush(stderr);
+    std::abort();
+  }
+  return future.get();
+}
+
+/// Probe bookkeeping every finished run must show (acceptance item 4): rows at strictly
+/// increasing iterations, the first at 0 and the last at K; the threads engine reports wall
+/// time as virtual time; wall and probe times are finite and non-negative, and wall time
+/// never decreases along the trace (probe time, which it excludes, is a part of the elapsed
+/// time). `elapsed_s` is the wall time measured around the call: wall + probe time, both
+/// parts of it, cannot exceed it.
+inline void expect_trace_shape(const RunResult& result, std::int64_t iterations,
+                               bool running_average_exact, double elapsed_s,
+                               const std::string& what) {
+  ASSERT_FALSE(result.trace.empty()) << what;
+  EXPECT_EQ(result.trace.front().iteration, 0) << what;
+  EXPECT_EQ(result.trace.back().iteration, iterations) << what;
+  for (std::size_t r = 1; r < result.trace.size(); ++r) {
+    EXPECT_LT(result.trace[r - 1].iteration, result.trace[r].iteration) << what << ", row " << r;
+    EXPECT_LE(result.trace[r - 1].wall_time_s, result.trace[r].wall_time_s)
+        << what << ", row " << r;
+    EXPECT_LE(result.trace[r - 1].gradient_evaluations, result.trace[r].gradient_evaluations)
+        << what << ", row " << r;
+  }
+  for (const TraceRow& row : result.trace) {
+    EXPECT_EQ(row.virtual_time_s, row.wall_time_s) << what << ", iteration " << row.iteration;
+    EXPECT_GE(row.wall_time_s, 0.0) << what << ", iteration " << row.iteration;
+    EXPECT_TRUE(std::isfinite(row.loss) && std::isfinite(row.grad_norm_sq))
+        << what << ", iteration " << row.iteration;
+  }
+  EXPECT_EQ(result.running_average_exact, running_average_exact) << what;
+  EXPECT_TRUE(std::isfinite(result.probe_time_s) && result.probe_time_s >= 0.0)
+      << what << ": probe_time_s " << result.probe_time_s;
+  EXPECT_TRUE(std::isfinite(result.wall_time_s) && result.wall_time_s >= 0.0)
+      << what << ": wall_time_s " << result.wall_time_s;
+  EXPECT_LE(result.trace.back().wall_time_s, result.wall_time_s) << what;
+  EXPECT_LE(result.wall_time_s + result.probe_time_s, elapsed_s)
+      << what << ": wall " << result.wall_time_s << " s + probes " << result.probe_time_s
+      << " s exceed the " << elapsed_s << " s the call took";
+  // The engine's clock is the wall clock; the run's virtual time is read before its end.
+  EXPECT_TRUE(result.virtual_time_s >= 0.0 && result.virtual_time_s <= result.wall_time_s)
+      << what << ": virtual_time_s " << result.virtual_time_s << ", wall_time_s "
+      << result.wall_time_s;
+}
+
+/// run_threads_watched plus the wall time the call took, then expect_trace_shape.
+inline RunResult run_and_check_shape(const RunSetup& setup, const std::string& what) {
+  const auto start = std::chrono::steady_clock::now();
+  RunResult result = run_threads_watched(setup, what);
+  const double elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  expect_trace_shape(result, setup.run.iterations, !is_asynchronous(setup.algorithm.kind),
+                     elapsed_s, what);
+  return result;
+}
+
+/// Counters of an asynchronous run (acceptance item 3): one UpdateRecord per applied update,
+/// K of them (result.iterations ≤ K when the run ended early, status not ok), every τ ≥ 0 and below
+/// K, worker_updates[i] = the records of worker i (so they sum to K), at least K gradients and at
+/// most K + n (a worker's last gradient may find the run over). AD-PSGD: one pair count per graph
+/// edge, and every averaging is initiated by a worker of the initiating side: with random pairing
+/// every update averages (every worker of the tests' graphs has a neighbour), so the counts sum to
+/// K; with bipartite pairing each edge has exactly one side-0 endpoint, so the counts of the edges
+/// at side-0 worker i sum to its updates, and side-1 workers' updates average nothing, yet they
+/// apply updates: every one of them when `every_passive_updates` (small n, long runs), the side as
+/// a whole otherwise (with 64 threads on 2 cores, whether the scheduler ran every thread is not the
+/// engine's doing).
+inline void expect_async_counters(const RunSetup& setup, const RunResult& result,
+                                  const std::string& what, bool every_passive_updates = true) {
+  const std::int64_t iterations = result.status.is_ok() ? setup.run.iterations : result.iterations;
+  const int n = setup.problem->num_workers();
+  EXPECT_EQ(result.iterations, iterations) << what;
+  EXPECT_LE(result.iterations, setup.run.iterations) << what;
+  ASSERT_EQ(static_cast<std::int64_t>(result.updates.size()), iterations) << what;
+  ASSERT_EQ(result.worker_updates.size(), static_cast<std::size_t>(n)) << what;
+  std::vector<std::int64_t> counted(static_cast<std::size_t>(n), 0);
+  for (std::size_t k = 0; k < result.updates.size(); ++k) {
+    const UpdateRecord& update = result.updates[k];
+    ASSERT_TRUE(update.worker >= 0 && update.worker < n) << what << ", update " << k;
+    EXPECT_GE(update.staleness, 0) << what << ", update " << k;
+    EXPECT_LT(update.staleness, iterations) << what << ", update " << k;
+    ++counted[static_cast<std::size_t>(update.worker)];
+  }
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < counted.size(); ++i) {
+    EXPECT_EQ(result.worker_updates[i], counted[i]) << what << ", worker " << i;
+    total += result.worker_updates[i];
+  }
+  EXPECT_EQ(total, iterations) << what;
+  EXPECT_GE(result.gradient_evaluations, iterations) << what;
+  EXPECT_LE(result.gradient_evaluations, iterations + n) << what;
+  EXPECT_EQ(result.final_models.rows(), setup.problem->dim()) << what;
+  EXPECT_EQ(result.final_models.cols(), n) << what;
+  if (result.status.code() != StatusCode::kDiverged) {
+    EXPECT_TRUE(result.final_models.allFinite()) << what;
+  }
+
+  if (setup.algorithm.kind != AlgorithmKind::kAdpsgd) {
+    EXPECT_TRUE(result.pair_counts.empty()) << what;
+    return;
+  }
+  const Graph& graph = *setup.graph;
+  ASSERT_EQ(result.pair_counts.size(), graph.num_edges()) << what;
+  std::int64_t averagings = 0;
+  for (std::int64_t count : result.pair_counts) {
+    EXPECT_GE(count, 0) << what;
+    averagings += count;
+  }
+  if (setup.algorithm.pairing == PairingMode::kRandom) {
+    EXPECT_EQ(averagings, iterations) << what;
+    return;
+  }
+  const std::vector<int> side = *bipartition(graph);
+  const auto edges = graph.edges();
+  std::vector<std::int64_t> initiated(static_cast<std::size_t>(n), 0);
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    const auto [u, v] = edges[e];
+    ASSERT_NE(side[static_cast<std::size_t>(u)], side[static_cast<std::size_t>(v)]) << what;
+    const int active = side[static_cast<std::size_t>(u)] == 0 ? u : v;
+    initiated[static_cast<std::size_t>(active)] += result.pair_counts[e];
+  }
+  std::int64_t active_updates = 0;
+  std::int64_t passive_updates = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto w = static_cast<std::size_t>(i);
+    if (side[w] == 0) {
+      EXPECT_EQ(initiated[w], result.worker_updates[w]) << what << ", active worker " << i;
+      active_updates += result.worker_updates[w];
+    } else {
+      passive_updates += result.worker_updates[w];
+      if (every_passive_updates) {
+        EXPECT_GT(result.worker_updates[w], 0)
+            << what << ": passive worker " << i << " applied no update of its own";
+      }
+    }
+  }
+  EXPECT_EQ(averagings, active_updates) << what;
+  EXPECT_EQ(active_updates + passive_updates, iterations) << what;
+  EXPECT_GT(passive_updates, 0) << what << ": the passive side applied no update";
+}
+
+}  // namespace dsgdlab::threads_test
