@@ -153,8 +153,9 @@ void simulate_adpsgd(SimContext& context) {
           edge_ids[static_cast<std::size_t>(i)][static_cast<std::size_t>(position)])];
     }
     sgd_step(models.col(i), gradients.col(i), progress.step());
-    const bool diverged =
-        !models.col(i).allFinite() || (partner >= 0 && !models.col(partner).allFinite());
+    // x_i = (x_i + x_j)/2 − ηg is finite only if the average x_j now holds is (∞ − ∞ is NaN),
+    // so checking x_i covers the partner too.
+    const bool diverged = !models.col(i).allFinite();
     progress.after_update(i, time_s, diverged, models);
     if (!progress.finished()) start_computing(i, time_s);
   };

@@ -225,8 +225,9 @@ void run_adpsgd(ThreadsContext& context) {
                                                                    static_cast<int>(second))) -
                               edges.begin();
             ++pair_counts[me][static_cast<std::size_t>(edge)];
-            if (!models.col(i).allFinite() || !models.col(partner).allFinite())
-              run.mark_diverged(ticket);
+            // x_i = (average now in x_partner) − ηg is finite only if that average is
+            // (∞ − ∞ is NaN), so one check covers both models.
+            if (!models.col(i).allFinite()) run.mark_diverged(ticket);
           } else {
             std::lock_guard lock(locks[me]);
             ticket = run.take_ticket();
