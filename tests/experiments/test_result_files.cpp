@@ -127,56 +127,6 @@ TEST_F(ResultFilesTest, TraceTableHasTheTraceColumnsAndOneRowPerTraceRow) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Staleness statistics.
-
-TEST(StalenessStatistics, NearestRankPercentiles) {
-  std::vector<std::int32_t> ten(10);
-  std::iota(ten.begin(), ten.end(), 1);  // 1..10
-  EXPECT_EQ(nearest_rank_percentile(ten, 0), 1);
-  EXPECT_EQ(nearest_rank_percentile(ten, 50), 5);   // rank ⌈5⌉ = 5
-  EXPECT_EQ(nearest_rank_percentile(ten, 51), 6);   // rank ⌈5.1⌉ = 6
-  EXPECT_EQ(nearest_rank_percentile(ten, 95), 10);  // rank ⌈9.5⌉ = 10
-  EXPECT_EQ(nearest_rank_percentile(ten, 100), 10);
-  std::vector<std::int32_t> hundred(100);
-  std::iota(hundred.begin(), hundred.end(), 1);
-  EXPECT_EQ(nearest_rank_percentile(hundred, 50), 50);
-  EXPECT_EQ(nearest_rank_percentile(hundred, 95), 95);
-  EXPECT_EQ(nearest_rank_percentile(hundred, 99), 99);
-  const std::vector<std::int32_t> one{7};
-  EXPECT_EQ(nearest_rank_percentile(one, 99), 7);
-  EXPECT_THROW(nearest_rank_percentile({}, 50), std::invalid_argument);
-  EXPECT_THROW(nearest_rank_percentile(ten, 101), std::invalid_argument);
-}
-
-TEST(StalenessStatistics, KnownList) {
-  // τ by worker: 0 → {0, 3, 3}, 1 → {1, 1}, 2 → {2}, 3 → none. Sorted: 0 1 1 2 3 3.
-  const std::vector<UpdateRecord> updates{{0, 0}, {1, 1}, {0, 3}, {2, 2}, {1, 1}, {0, 3}};
-  const StalenessStatistics stats = staleness_statistics(updates, 4);
-  EXPECT_EQ(stats.updates, 6);
-  EXPECT_EQ(stats.max, 3);
-  EXPECT_EQ(stats.mean, 10.0 / 6.0);
-  EXPECT_EQ(stats.p50, 1);  // rank ⌈3⌉ = 3
-  EXPECT_EQ(stats.p95, 3);  // rank ⌈5.7⌉ = 6
-  EXPECT_EQ(stats.p99, 3);
-  ASSERT_EQ(stats.per_worker.size(), 4u);
-  EXPECT_EQ(stats.per_worker[0].updates, 3);
-  EXPECT_EQ(stats.per_worker[0].mean, 2.0);
-  EXPECT_EQ(stats.per_worker[0].max, 3);
-  EXPECT_EQ(stats.per_worker[1].updates, 2);
-  EXPECT_EQ(stats.per_worker[1].mean, 1.0);
-  EXPECT_EQ(stats.per_worker[2].max, 2);
-  EXPECT_EQ(stats.per_worker[3].updates, 0);
-  EXPECT_EQ(stats.per_worker[3].mean, 0.0);
-
-  const StalenessStatistics none = staleness_statistics({}, 2);
-  EXPECT_EQ(none.updates, 0);
-  EXPECT_EQ(none.max, 0);
-  EXPECT_EQ(none.per_worker.size(), 2u);
-  EXPECT_THROW(staleness_statistics(std::vector<UpdateRecord>{{4, 0}}, 4), std::invalid_argument);
-  EXPECT_THROW(staleness_statistics(std::vector<UpdateRecord>{{0, -1}}, 4), std::invalid_argument);
-}
-
-// ---------------------------------------------------------------------------------------------
 // summary.json
 
 TEST_F(ResultFilesTest, SynchronousSummary) {

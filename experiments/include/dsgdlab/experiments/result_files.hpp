@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "dsgdlab/algorithms/engine/run_options.hpp"
+#include "dsgdlab/analysis/estimators/staleness.hpp"
 #include "dsgdlab/core/io.hpp"
 #include "dsgdlab/experiments/run_builder.hpp"
 
@@ -37,35 +38,6 @@ CsvTable trace_table(std::span<const TraceRow> trace);
 
 /// timing.csv as a table: iteration, wall_time_s (probe time excluded) per trace row.
 CsvTable timing_table(std::span<const TraceRow> trace);
-
-/// Nearest-rank percentile of sorted values: the value at 1-based rank ⌈p·N/100⌉ (rank 1 for
-/// p = 0), computed in integers. Requires N ≥ 1 and 0 ≤ p ≤ 100. Examples with the values
-/// 1..10: p50 = 5, p95 = 10, p99 = 10; with 1..100: p95 = 95.
-std::int32_t nearest_rank_percentile(std::span<const std::int32_t> sorted, int percent);
-
-/// Staleness τ of the applied updates of an asynchronous run (theory.md §2).
-struct StalenessStatistics {
-  struct Worker {
-    std::int64_t updates = 0;
-    /// 0 when the worker applied no update.
-    double mean = 0.0;
-    std::int32_t max = 0;
-  };
-  std::int64_t updates = 0;
-  /// T = max_k τ_k.
-  std::int32_t max = 0;
-  double mean = 0.0;
-  /// Nearest-rank percentiles (nearest_rank_percentile).
-  std::int32_t p50 = 0;
-  std::int32_t p95 = 0;
-  std::int32_t p99 = 0;
-  /// One entry per worker 0..n−1.
-  std::vector<Worker> per_worker;
-};
-
-/// Statistics of `updates` for `num_workers` workers. With no updates every statistic is 0.
-/// Throws std::invalid_argument for a worker id outside [0, num_workers) or a negative τ.
-StalenessStatistics staleness_statistics(std::span<const UpdateRecord> updates, int num_workers);
 
 /// The content of summary.json. Non-finite numbers (a diverged loss) become null. Throws
 /// std::logic_error when the result does not fit the setup (AD-PSGD pair counts that do not
