@@ -74,11 +74,21 @@ json pair_counts_json(const RunSetup& setup, const RunResult& result) {
 
 }  // namespace
 
-CsvTable trace_table(std::span<const TraceRow> trace) {
-  CsvTable table(trace_columns());
+CsvTable trace_table(std::span<const TraceRow> trace, std::span<const std::string> extra_columns) {
+  std::vector<std::string> header = trace_columns();
+  header.insert(header.end(), extra_columns.begin(), extra_columns.end());
+  CsvTable table(std::move(header));
   for (const TraceRow& row : trace) {
-    table.add_row({row.iteration, row.gradient_evaluations, row.virtual_time_s, row.step_size,
-                   row.loss, row.grad_norm_sq, row.running_avg_grad_norm_sq, row.consensus});
+    if (row.extra.size() != extra_columns.size()) {
+      throw std::logic_error("trace row at iteration " + std::to_string(row.iteration) + " has " +
+                             std::to_string(row.extra.size()) + " extra values for " +
+                             std::to_string(extra_columns.size()) + " extra columns");
+    }
+    std::vector<CsvCell> cells{
+        row.iteration, row.gradient_evaluations, row.virtual_time_s,           row.step_size,
+        row.loss,      row.grad_norm_sq,         row.running_avg_grad_norm_sq, row.consensus};
+    cells.insert(cells.end(), row.extra.begin(), row.extra.end());
+    table.add_row(std::move(cells));
   }
   return table;
 }
@@ -150,7 +160,7 @@ void write_run_results(const std::filesystem::path& directory, const BuiltRun& r
                        const RunResult& result) {
   // Build everything first so that a failure (say, mismatched pair counts) writes nothing.
   const std::string config_text = resolved_config_toml(run.config);
-  const CsvTable trace = trace_table(result.trace);
+  const CsvTable trace = trace_table(result.trace, result.extra_trace_columns);
   const CsvTable timing = timing_table(result.trace);
   const json summary = run_summary(run, result);
   write_file_atomically(directory / kConfigFileName, config_text);

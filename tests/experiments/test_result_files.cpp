@@ -84,7 +84,8 @@ std::vector<TraceRow> two_rows() {
                    .loss = 1.5,
                    .grad_norm_sq = 2.0,
                    .running_avg_grad_norm_sq = 2.0,
-                   .consensus = 0.0},
+                   .consensus = 0.0,
+                   .extra = {}},
           TraceRow{.iteration = 10,
                    .gradient_evaluations = 80,
                    .virtual_time_s = 10.5,
@@ -93,7 +94,8 @@ std::vector<TraceRow> two_rows() {
                    .loss = 0.1,
                    .grad_norm_sq = 0.25,
                    .running_avg_grad_norm_sq = 1.125,
-                   .consensus = 0.3}};
+                   .consensus = 0.3,
+                   .extra = {}}};
 }
 
 RunResult sync_result() {
@@ -124,6 +126,20 @@ TEST_F(ResultFilesTest, TraceTableHasTheTraceColumnsAndOneRowPerTraceRow) {
   EXPECT_EQ(trace_table({}).to_string(),
             "iteration,gradient_evaluations,virtual_time_s,step_size,loss,"
             "grad_norm_sq,running_avg_grad_norm_sq,consensus\n");
+}
+
+TEST(TraceTable, ExtraColumnsFollowTheBuiltInOnesAndMustMatchEveryRow) {
+  std::vector<TraceRow> rows = two_rows();
+  rows[0].extra = {0.5, 2.0};
+  rows[1].extra = {0.25, 1.0};
+  const std::vector<std::string> extra{"heterogeneity", "noise_variance_mean"};
+  const std::string text = trace_table(rows, extra).to_string();
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "iteration,gradient_evaluations,virtual_time_s,step_size,loss,grad_norm_sq,"
+            "running_avg_grad_norm_sq,consensus,heterogeneity,noise_variance_mean");
+  EXPECT_NE(text.find(",0.3,0.25,1\n"), std::string::npos) << text;
+  rows[1].extra.pop_back();
+  EXPECT_THROW(trace_table(rows, extra), std::logic_error);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ EngineContext::EngineContext(const RunSetup& run_setup, const ProgressCallback& 
       dim(run_setup.problem->dim()),
       model_bytes(8.0 * static_cast<double>(run_setup.problem->dim())),
       cost(run_setup.cost, num_workers, run_setup.run.seed, run_setup.run.run_index),
-      recorder(*run_setup.problem, run_setup.run.probe),
+      recorder(*run_setup.problem, run_setup.run.probe, run_setup.checkpoint_probe.get()),
       progress_(progress),
       progress_every_(std::max<std::int64_t>(1, run_setup.run.iterations / 100)),
       start_(Clock::now()) {
@@ -40,7 +40,8 @@ void EngineContext::record_row(std::int64_t iteration, std::int64_t gradient_eva
                    .gradient_evaluations = gradient_evaluations,
                    .virtual_time_s = virtual_time_s,
                    .wall_time_s = wall_time_s,
-                   .step_size = step_size},
+                   .step_size = step_size,
+                   .worker_updates = result.worker_updates},
                   models);
 }
 
@@ -52,6 +53,10 @@ void EngineContext::report_progress(std::int64_t done) {
 
 RunResult EngineContext::finish() {
   result.trace = std::move(recorder.rows());
+  if (setup.checkpoint_probe) {
+    const auto columns = setup.checkpoint_probe->columns();
+    result.extra_trace_columns.assign(columns.begin(), columns.end());
+  }
   result.probe_time_s = probe_time_s();
   result.wall_time_s = wall_time_s();
   return std::move(result);

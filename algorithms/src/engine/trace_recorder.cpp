@@ -15,9 +15,11 @@ double seconds_since(Clock::time_point start) {
 
 }  // namespace
 
-TraceRecorder::TraceRecorder(const Problem& problem, const ProbeOptions& options)
+TraceRecorder::TraceRecorder(const Problem& problem, const ProbeOptions& options,
+                             CheckpointProbe* checkpoint_probe)
     : problem_(problem),
       options_(options),
+      checkpoint_probe_(checkpoint_probe),
       mean_(problem.dim()),
       gradient_(problem.dim()),
       scratch_(problem.dim()) {
@@ -66,6 +68,14 @@ void TraceRecorder::record(const TraceMoment& moment, ConstMatrixRef models) {
                                      ? running_sum_ / static_cast<double>(running_count_)
                                      : std::numeric_limits<double>::quiet_NaN();
   row.consensus = consensus_distance(models, mean_);
+  if (checkpoint_probe_ != nullptr) {
+    row.extra.resize(checkpoint_probe_->columns().size());
+    checkpoint_probe_->measure({.iteration = moment.iteration,
+                                .models = models,
+                                .mean = mean_,
+                                .worker_updates = moment.worker_updates},
+                               row.extra);
+  }
   last_grad_norm_sq_ = row.grad_norm_sq;
   rows_.push_back(row);
   if (options_.every_virtual_time_s > 0.0) {

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,9 +33,11 @@ inline constexpr std::string_view kTraceFileName = "trace.csv";
 inline constexpr std::string_view kTimingFileName = "timing.csv";
 inline constexpr std::string_view kSummaryFileName = "summary.json";
 
-/// trace.csv as a table: header trace_columns(), iteration and gradient_evaluations as
-/// integers, the other columns as doubles.
-CsvTable trace_table(std::span<const TraceRow> trace);
+/// trace.csv as a table: header trace_columns() followed by `extra_columns` (the checkpoint
+/// probe's), iteration and gradient_evaluations as integers, the other columns as doubles.
+/// Throws std::logic_error when a row's extra values do not match the extra columns.
+CsvTable trace_table(std::span<const TraceRow> trace,
+                     std::span<const std::string> extra_columns = {});
 
 /// timing.csv as a table: iteration, wall_time_s (probe time excluded) per trace row.
 CsvTable timing_table(std::span<const TraceRow> trace);

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dsgdlab/algorithms/algorithm_options.hpp"
+#include "dsgdlab/algorithms/engine/checkpoint_probe.hpp"
 #include "dsgdlab/algorithms/engine/cost_model_options.hpp"
 #include "dsgdlab/algorithms/topology/graph.hpp"
 #include "dsgdlab/algorithms/topology/hierarchical_grouping.hpp"
@@ -64,6 +66,9 @@ struct RunSetup {
   RunOptions run;
   /// x_0 given to every worker (and the server); empty means problem->initial_point().
   Vector initial_point;
+  /// Extra per-checkpoint measurements (columns after the built-in ones), or null. The probe
+  /// keeps state, so a setup that carries one serves one run at a time.
+  std::shared_ptr<CheckpointProbe> checkpoint_probe;
 
   /// Cross-checks the pieces (worker counts, graph present when needed, bipartite for
   /// pairing = bipartite, grouping levels vs periods, n = 1 for sgd); throws InputError.
@@ -88,11 +93,15 @@ struct TraceRow {
   double grad_norm_sq = 0.0;              ///< ‖∇f(x̄_k)‖²
   double running_avg_grad_norm_sq = 0.0;  ///< R(k)
   double consensus = 0.0;                 ///< Ξ_k = (1/n) Σ_i ‖x_i − x̄‖²
+  /// The checkpoint probe's values, one per RunResult::extra_trace_columns entry.
+  std::vector<double> extra;
 };
 
 struct RunResult {
   Status status;
   std::vector<TraceRow> trace;
+  /// Names of TraceRow::extra (the setup's checkpoint probe's columns; empty without one).
+  std::vector<std::string> extra_trace_columns;
   /// Asynchronous algorithms: every applied update in order (empty for synchronous ones).
   std::vector<UpdateRecord> updates;
   /// adpsgd: pair_counts[e] = averagings over graph edge e (Graph::edges() order).
@@ -112,7 +121,8 @@ struct RunResult {
   bool running_average_exact = true;
 };
 
-/// Column names of trace.csv: every TraceRow field except wall_time_s, in TraceRow order.
+/// Column names of trace.csv: every TraceRow field except wall_time_s and extra, in TraceRow
+/// order; the extra columns follow them.
 /// Everything in trace.csv is a deterministic function of the configuration, so the same
 /// configuration twice gives a byte-identical trace.csv; wall time, which is not, goes to
 /// timing.csv.

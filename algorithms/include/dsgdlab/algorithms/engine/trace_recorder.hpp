@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "dsgdlab/algorithms/engine/run_options.hpp"
@@ -23,11 +24,15 @@ struct TraceMoment {
   double virtual_time_s = 0.0;
   double wall_time_s = 0.0;  ///< engine wall time so far, probe time excluded
   double step_size = 0.0;
+  /// Updates applied by each worker so far (for the checkpoint probe; may be all zeros).
+  std::span<const std::int64_t> worker_updates = {};
 };
 
 class TraceRecorder {
  public:
-  TraceRecorder(const Problem& problem, const ProbeOptions& options);
+  /// `checkpoint_probe` (may be null) is called at every recorded row.
+  TraceRecorder(const Problem& problem, const ProbeOptions& options,
+                CheckpointProbe* checkpoint_probe = nullptr);
 
   /// Call before iteration k runs, with the models of that moment (d × n; one column for a
   /// parameter server). Adds ‖∇f(x̄_k)‖² to the running sum when running_average_every
@@ -45,8 +50,8 @@ class TraceRecorder {
   /// The next virtual time at which a row is due by the time rule (+∞ when disabled).
   double next_time_due_s() const { return next_time_due_s_.load(std::memory_order_relaxed); }
 
-  /// Appends a row for the state after moment.iteration iterations. Advances the time rule
-  /// past moment.virtual_time_s.
+  /// Appends a row for the state after moment.iteration iterations, with the checkpoint
+  /// probe's values in TraceRow::extra. Advances the time rule past moment.virtual_time_s.
   void record(const TraceMoment& moment, ConstMatrixRef models);
 
   /// The last row's iteration, or −1 when none was recorded.
@@ -68,6 +73,7 @@ class TraceRecorder {
 
   const Problem& problem_;
   ProbeOptions options_;
+  CheckpointProbe* checkpoint_probe_;
   Vector mean_;
   Vector gradient_;
   Vector scratch_;
