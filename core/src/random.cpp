@@ -28,6 +28,7 @@ std::string_view to_string(StreamPurpose purpose) {
     case StreamPurpose::kPairing: return "pairing";
     case StreamPurpose::kInitialModel: return "initial_model";
     case StreamPurpose::kEstimation: return "estimation";
+    case StreamPurpose::kSmoothnessEstimation: return "smoothness_estimation";
   }
   return "unknown";
 }

@@ -13,9 +13,61 @@ namespace {
 
 using nlohmann::json;
 
-json constant_json(const std::optional<KnownConstant>& constant) {
-  if (!constant) return nullptr;
-  return {{"value", constant->value}, {"origin", to_string(constant->origin)}};
+json constant_json(const ConstantValue& constant) {
+  return {{"value", constant.value},
+          {"origin", to_string(constant.source)},
+          {"method", constant.method}};
+}
+
+json constants_json(const RunEstimates& estimates) {
+  json noise = constant_json(estimates.noise_variance);
+  noise["measured"] = {{"mean", estimates.noise_variance_mean},
+                       {"mean_ci95_half_width", estimates.noise_variance_mean_ci95},
+                       {"max", estimates.noise_variance_max},
+                       {"estimates", estimates.noise_variance_count},
+                       {"origin", "estimated"}};
+  return {{"smoothness", constant_json(estimates.smoothness)},
+          {"noise_variance", std::move(noise)},
+          {"heterogeneity", constant_json(estimates.heterogeneity)},
+          {"optimum_value", constant_json(estimates.optimum_value)},
+          {"initial_loss", {{"value", estimates.initial_loss}, {"origin", "exact"}}},
+          {"initial_gap", constant_json(estimates.initial_gap)}};
+}
+
+// Trace columns evaluated exactly at x̄_t are "exact"; the σ² columns are sample estimates.
+json trajectory_json(const RunEstimates& estimates) {
+  json trajectory = json::object();
+  for (const TrajectoryStatistic& statistic : estimates.trajectory) {
+    const bool sampled = statistic.column.starts_with("noise_variance");
+    trajectory[statistic.column] = {{"mean", statistic.mean},
+                                    {"max", statistic.max},
+                                    {"final", statistic.final},
+                                    {"points", statistic.points},
+                                    {"origin", sampled ? "estimated" : "exact"}};
+  }
+  return trajectory;
+}
+
+json spectra_json(const RunEstimates& estimates) {
+  if (estimates.spectra.empty()) return nullptr;
+  json spectra = json::array();
+  for (const SpectrumEstimate& estimate : estimates.spectra) {
+    const MixingSpectrum& spectrum = estimate.spectrum;
+    spectra.push_back({{"matrix", estimate.matrix},
+                       {"origin", estimate.matrix == "E[W] measured" ? "estimated" : "exact"},
+                       {"solver", to_string(spectrum.method)},
+                       {"solver_status", to_string(spectrum.status.code())},
+                       {"solver_message", spectrum.status.message()},
+                       {"solver_iterations", spectrum.iterations},
+                       {"residual", spectrum.residual},
+                       {"lambda_2", spectrum.second_largest},
+                       {"lambda_n", spectrum.smallest},
+                       {"slem", spectrum.slem},
+                       {"spectral_gap", spectrum.spectral_gap},
+                       {"rho", estimate.rho},
+                       {"rho_bar", estimate.rho_bar}});
+  }
+  return spectra;
 }
 
 json final_row_json(const std::vector<TraceRow>& trace) {
@@ -99,7 +151,18 @@ CsvTable timing_table(std::span<const TraceRow> trace) {
   return table;
 }
 
+RunEstimates run_estimates(const BuiltRun& run, const RunResult& result) {
+  const RunSetup& setup = run.setup;
+  const Vector x_0 =
+      setup.initial_point.size() != 0 ? setup.initial_point : setup.problem->initial_point();
+  return estimate_run(setup, result, x_0, run.trajectory_probe.get(), run.config.estimators);
+}
+
 json run_summary(const BuiltRun& run, const RunResult& result) {
+  return run_summary(run, result, run_estimates(run, result));
+}
+
+json run_summary(const BuiltRun& run, const RunResult& result, const RunEstimates& estimates) {
   const RunConfig& config = run.config;
   const Problem& problem = *run.problem;
   const AlgorithmKind kind = config.algorithm.kind;
@@ -142,10 +205,9 @@ json run_summary(const BuiltRun& run, const RunResult& result) {
   summary["running_average_every"] = config.probe.running_average_every;
   summary["running_average_exact"] = result.running_average_exact;
   summary["final"] = final_row_json(result.trace);
-  summary["constants"] = {{"smoothness", constant_json(problem.smoothness())},
-                          {"optimum_value", constant_json(problem.optimum_value())},
-                          {"noise_variance", constant_json(problem.noise_variance())},
-                          {"heterogeneity", constant_json(problem.heterogeneity())}};
+  summary["constants"] = constants_json(estimates);
+  summary["trajectory"] = trajectory_json(estimates);
+  summary["spectral"] = spectra_json(estimates);
   summary["worker_updates"] = result.worker_updates;
   summary["staleness"] =
       is_asynchronous(kind)

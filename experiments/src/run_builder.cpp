@@ -252,6 +252,20 @@ BuiltRun build_run(const RunConfig& config) {
                  [&] { read_file(config.cost.compute_trace_file); });
   }
   with_context(config, "algorithm.name", [&] { setup.validate(); });
+  std::optional<HierarchicalGrouping> hierarchy;
+  if (config.uses_grouping()) hierarchy = setup.grouping;
+  std::vector<double> weights;
+  if (is_asynchronous(config.algorithm.kind)) {
+    weights = nominal_update_probabilities(config.cost, config.run.workers);
+  }
+  built.trajectory_probe = std::make_shared<TrajectoryProbe>(
+      *built.problem, std::move(hierarchy), std::move(weights),
+      RandomStream(StreamKey{.seed = setup.run.seed,
+                             .run = setup.run.run_index,
+                             .worker = StreamKey::kNoWorker,
+                             .purpose = StreamPurpose::kEstimation}),
+      config.estimators.trajectory);
+  setup.checkpoint_probe = built.trajectory_probe;
   built.algorithm_description = describe_algorithm(config.algorithm);
   return built;
 }

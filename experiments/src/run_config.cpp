@@ -418,6 +418,7 @@ void validate_run_config(const RunConfig& config) {
     with_context(config, "grouping", [&] { validate_grouping(config); });
   }
   with_context(config, "cost", [&] { config.cost.validate(run.workers); });
+  with_context(config, "estimators", [&] { config.estimators.validate(); });
 }
 
 // ---------------------------------------------------------------------------------------------

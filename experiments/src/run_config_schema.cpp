@@ -724,6 +724,28 @@ std::vector<SectionSpec> make_sections() {
                     "running_average_every",
                     [](auto& c) -> auto& { return c.probe.running_average_every; })},
        .unused_reason = always()});
+
+  sections.push_back(
+      {.name = "estimators",
+       .keys = {field(
+                    "noise_samples",
+                    [](auto& c) -> auto& { return c.estimators.trajectory.noise_samples; }),
+                field(
+                    "power_iterations",
+                    [](auto& c) -> auto& { return c.estimators.smoothness.power_iterations; }),
+                field(
+                    "finite_difference_step",
+                    [](auto& c) -> auto& { return c.estimators.smoothness.relative_step; }),
+                field(
+                    "optimum_iterations",
+                    [](auto& c) -> auto& { return c.estimators.optimum.max_iterations; }),
+                enum_field(
+                    "spectral_method",
+                    [](auto& c) -> auto& { return c.estimators.spectral.method; },
+                    [](const std::string& v, const std::string& k) {
+                      return parse_eigen_method(v, k);
+                    })},
+       .unused_reason = always()});
   return sections;
 }
 

@@ -17,17 +17,18 @@ namespace dsgdlab {
 /// What a stream is used for. The numeric values are part of the reproducibility contract:
 /// never renumber them, only append.
 enum class StreamPurpose : std::uint64_t {
-  kDataGeneration = 1,   ///< synthetic data sets (mixture means, samples)
-  kPartition = 2,        ///< assignment of samples to workers
-  kProblemInstance = 3,  ///< problem parameters (curvatures, centres, ground truths)
-  kSampling = 4,         ///< minibatch sample indices
-  kGradientNoise = 5,    ///< additive Gaussian gradient noise
-  kTopology = 6,         ///< random graphs
-  kGrouping = 7,         ///< random groupings of workers
-  kComputeTime = 8,      ///< random factors of compute times (engine cost model)
-  kPairing = 9,          ///< AD-PSGD partner choice
-  kInitialModel = 10,    ///< starting point x_0
-  kEstimation = 11,      ///< estimators (sigma^2 draws, L sampling)
+  kDataGeneration = 1,         ///< synthetic data sets (mixture means, samples)
+  kPartition = 2,              ///< assignment of samples to workers
+  kProblemInstance = 3,        ///< problem parameters (curvatures, centres, ground truths)
+  kSampling = 4,               ///< minibatch sample indices
+  kGradientNoise = 5,          ///< additive Gaussian gradient noise
+  kTopology = 6,               ///< random graphs
+  kGrouping = 7,               ///< random groupings of workers
+  kComputeTime = 8,            ///< random factors of compute times (engine cost model)
+  kPairing = 9,                ///< AD-PSGD partner choice
+  kInitialModel = 10,          ///< starting point x_0
+  kEstimation = 11,            ///< sigma^2 draws of the trajectory estimators
+  kSmoothnessEstimation = 12,  ///< start vectors of the L estimator's power iterations
 };
 
 /// Stable lower-case name of a purpose ("sampling", "gradient_noise", ...).

@@ -8,8 +8,9 @@
 /// - timing.csv: the wall time of each checkpoint (timing_columns()), which varies from run to
 ///   run and is therefore kept out of trace.csv;
 /// - summary.json: status, descriptions, counters and timings, the final trace row, the
-///   problem's known constants, and for asynchronous algorithms staleness statistics (and
-///   AD-PSGD's pair counts).
+///   constants L, σ², ζ², f*, Δ with their origin (exact / upper_bound / estimated), trajectory
+///   statistics of the per-checkpoint estimates, the spectra of D-PSGD's W or AD-PSGD's E[W],
+///   and for asynchronous algorithms staleness statistics (and AD-PSGD's pair counts).
 /// Every file is written atomically (temporary file + rename); summary.json is written last,
 /// so its presence marks a complete set.
 
@@ -23,6 +24,7 @@
 
 #include "dsgdlab/algorithms/engine/run_options.hpp"
 #include "dsgdlab/analysis/estimators/staleness.hpp"
+#include "dsgdlab/analysis/run_estimates.hpp"
 #include "dsgdlab/core/io.hpp"
 #include "dsgdlab/experiments/run_builder.hpp"
 
@@ -42,8 +44,17 @@ CsvTable trace_table(std::span<const TraceRow> trace,
 /// timing.csv as a table: iteration, wall_time_s (probe time excluded) per trace row.
 CsvTable timing_table(std::span<const TraceRow> trace);
 
-/// The content of summary.json. Non-finite numbers (a diverged loss) become null. Throws
-/// std::logic_error when the result does not fit the setup (AD-PSGD pair counts that do not
+/// The estimates of theory.md §4 for a finished run (estimate_run with the run's x_0, probe
+/// and [estimators] options).
+RunEstimates run_estimates(const BuiltRun& run, const RunResult& result);
+
+/// The content of summary.json, with `estimates` as its constants, trajectory and spectral
+/// entries (docs/file-formats.md).
+nlohmann::json run_summary(const BuiltRun& run, const RunResult& result,
+                           const RunEstimates& estimates);
+
+/// The same, estimating first (run_estimates). Non-finite numbers (a diverged loss) become null.
+/// Throws std::logic_error when the result does not fit the setup (AD-PSGD pair counts that do not
 /// match the graph's edges).
 nlohmann::json run_summary(const BuiltRun& run, const RunResult& result);
 

@@ -28,6 +28,7 @@
 #include "dsgdlab/algorithms/engine/run_options.hpp"
 #include "dsgdlab/algorithms/topology/graph.hpp"
 #include "dsgdlab/algorithms/topology/hierarchical_grouping.hpp"
+#include "dsgdlab/analysis/trajectory_probe.hpp"
 #include "dsgdlab/core/random.hpp"
 #include "dsgdlab/experiments/run_config.hpp"
 #include "dsgdlab/problems/dataset.hpp"
@@ -88,6 +89,9 @@ struct BuiltRun {
   /// Empty when the algorithm uses no topology / grouping.
   std::string topology_description;
   std::string grouping_description;
+  /// The estimators measured at every checkpoint (also setup.checkpoint_probe); it keeps the
+  /// σ² statistics that summary.json reports. A BuiltRun serves one run.
+  std::shared_ptr<TrajectoryProbe> trajectory_probe;
 
   BuiltRun() = default;
   BuiltRun(BuiltRun&&) = default;

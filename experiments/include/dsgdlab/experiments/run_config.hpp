@@ -30,6 +30,7 @@
 #include "dsgdlab/algorithms/engine/run_options.hpp"
 #include "dsgdlab/algorithms/topology/generators.hpp"
 #include "dsgdlab/algorithms/topology/grouping.hpp"
+#include "dsgdlab/analysis/run_estimates.hpp"
 #include "dsgdlab/problems/diagonal_quadratic.hpp"
 #include "dsgdlab/problems/feature_shift.hpp"
 #include "dsgdlab/problems/gaussian_mixture.hpp"
@@ -152,6 +153,9 @@ struct RunConfig {
   GroupingSection grouping;
   CostModelOptions cost;
   ProbeOptions probe;
+  /// [estimators]: what is measured beside the run (σ² samples, L and f* estimation, the
+  /// spectral solver).
+  EstimatorOptions estimators;
   /// Line (1-based) of every key and table read from the file: "algorithm.step_size",
   /// "cost.slow_workers[0].factor", "algorithm" (the table header). Not part of equality.
   std::map<std::string, std::size_t> lines;
