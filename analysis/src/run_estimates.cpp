@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "dsgdlab/algorithms/topology/validation.hpp"
 #include "dsgdlab/algorithms/update_rules.hpp"
 
 namespace dsgdlab {
@@ -73,8 +74,35 @@ std::vector<SpectrumEstimate> run_spectra(const RunSetup& setup, const RunResult
     add("E[W] nominal", adpsgd_pair_probabilities(graph, setup.algorithm.pairing,
                                                   nominal_update_probabilities(setup.cost, n)));
     if (result.iterations > 0 && result.pair_counts.size() == graph.num_edges()) {
-      add("E[W] measured",
-          measured_pair_probabilities(graph, result.pair_counts, result.iterations));
+      // Edges that never averaged have π̂ = 0; if they cut the graph, E[W] measured is
+      // reducible: λ_2 = 1 and ρ = 1 (no consensus guarantee from what was observed).
+      std::vector<std::pair<int, int>> used;
+      const auto edges = graph.edges();
+      for (std::size_t e = 0; e < edges.size(); ++e) {
+        if (result.pair_counts[e] > 0) used.push_back(edges[e]);
+      }
+      const Graph observed = Graph::from_edges(n, used);
+      if (is_connected(observed)) {
+        add("E[W] measured",
+            measured_pair_probabilities(graph, result.pair_counts, result.iterations));
+      } else {
+        const MixingSpectrum unmixed{
+            .num_workers = n,
+            .second_largest = 1.0,
+            .smallest = kNaN,
+            .slem = 1.0,
+            .spectral_gap = 0.0,
+            .method = options.method,
+            .iterations = 0,
+            .residual = 0.0,
+            .status = Status::failed(
+                "not computed: the pairs averaged in this run leave the graph disconnected (" +
+                describe_components(connected_components(observed)) + "), so ρ = 1")};
+        spectra.push_back({.matrix = "E[W] measured",
+                           .spectrum = unmixed,
+                           .rho = 1.0,
+                           .rho_bar = std::numeric_limits<double>::infinity()});
+      }
     }
   }
   return spectra;

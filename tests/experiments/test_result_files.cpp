@@ -179,8 +179,15 @@ TEST_F(ResultFilesTest, SynchronousSummary) {
   EXPECT_EQ(last["consensus"], 0.3);
   // Quadratic with shared curvatures: every constant exact.
   const json& constants = summary["constants"];
-  EXPECT_EQ(constants["smoothness"], json({{"value", 1.0}, {"origin", "exact"}}));
-  EXPECT_EQ(constants["noise_variance"], json({{"value", 1.0}, {"origin", "exact"}}));
+  EXPECT_EQ(constants["smoothness"]["value"], 1.0);
+  EXPECT_EQ(constants["smoothness"]["origin"], "exact");
+  EXPECT_EQ(constants["noise_variance"]["value"], 1.0);
+  EXPECT_EQ(constants["noise_variance"]["origin"], "exact");
+  EXPECT_EQ(constants["noise_variance"]["measured"]["estimates"], 0);  // no probe ran
+  EXPECT_EQ(constants["initial_gap"]["origin"], "exact");
+  EXPECT_EQ(constants["initial_gap"]["value"],
+            constants["initial_loss"]["value"].get<double>() -
+                constants["optimum_value"]["value"].get<double>());
   EXPECT_EQ(constants["optimum_value"]["value"], run.problem->optimum_value()->value);
   EXPECT_EQ(constants["heterogeneity"]["value"], run.problem->heterogeneity()->value);
   EXPECT_EQ(constants["heterogeneity"]["origin"], "exact");
@@ -189,13 +196,21 @@ TEST_F(ResultFilesTest, SynchronousSummary) {
   EXPECT_TRUE(summary["pair_counts"].is_null());
 }
 
-TEST_F(ResultFilesTest, ConstantsAProblemDoesNotKnowAreNull) {
+TEST_F(ResultFilesTest, ConstantsAProblemDoesNotKnowAreEstimatedAndSaySo) {
   const BuiltRun run = build(
       "[run]\nworkers = 2\n[problem]\nname = \"mlp\"\nhidden_units = 3\n[data]\nsamples = 40\n"
-      "features = 3\nclasses = 2\n[algorithm]\nname = \"local_sgd\"\n");
+      "features = 3\nclasses = 2\n[algorithm]\nname = \"local_sgd\"\n[estimators]\n"
+      "optimum_iterations = 50\n");
   const json constants = run_summary(run, RunResult{})["constants"];
-  EXPECT_TRUE(constants["smoothness"].is_null());
-  EXPECT_TRUE(constants["optimum_value"].is_null());
+  EXPECT_EQ(constants["smoothness"]["origin"], "estimated");
+  EXPECT_GT(constants["smoothness"]["value"].get<double>(), 0.0);
+  EXPECT_NE(constants["smoothness"]["method"].get<std::string>().find("lower bound"),
+            std::string::npos);
+  EXPECT_EQ(constants["optimum_value"]["origin"], "estimated");
+  EXPECT_LE(constants["optimum_value"]["value"].get<double>(),
+            constants["initial_loss"]["value"].get<double>());
+  EXPECT_EQ(constants["initial_gap"]["origin"], "estimated");
+  EXPECT_TRUE(constants["noise_variance"]["value"].is_null());    // not sampled: no checkpoint
   EXPECT_TRUE(run_summary(run, RunResult{})["final"].is_null());  // no trace row
 }
 
@@ -210,6 +225,11 @@ TEST_F(ResultFilesTest, AsynchronousSummaryHasStalenessAndPairCounts) {
   EXPECT_EQ(summary["algorithm"]["asynchronous"], true);
   EXPECT_EQ(summary["topology"]["kind"], "ring");
   EXPECT_EQ(summary["topology"]["description"], "ring: 4 workers, 4 edges, degree 2");
+  // AD-PSGD: the spectra of E[W] from the nominal rates and from the pair counts.
+  ASSERT_EQ(summary["spectral"].size(), 2u);
+  EXPECT_EQ(summary["spectral"][0]["matrix"], "E[W] nominal");
+  EXPECT_EQ(summary["spectral"][1]["matrix"], "E[W] measured");
+  EXPECT_EQ(summary["spectral"][1]["origin"], "estimated");
   const json& staleness = summary["staleness"];
   EXPECT_EQ(staleness["updates"], 6);
   EXPECT_EQ(staleness["max"], 3);
