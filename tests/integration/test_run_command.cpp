@@ -131,4 +131,59 @@ TEST_F(RunCommand, GoodConfigWritesTheResultFilesAndReproducesTheTraceByteForByt
   EXPECT_TRUE(fs::is_regular_file(dir_ / "results" / "tiny" / "summary.json"));
 }
 
+TEST_F(RunCommand, HsgdResultsCarryTheEstimatorsWithTheirOrigins) {
+  // The example H-SGD configuration: two levels, so the trace has the divergence split.
+  const fs::path config = fs::path(DSGDLAB_SOURCE_DIR) / "experiments/configs/hsgd.toml";
+  const auto run = run_dsgdlab("run '" + config.string() + "' --out out", dir_);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string trace = read_text(dir_ / "out" / "trace.csv");
+  EXPECT_EQ(trace.substr(0, trace.find('\n')),
+            "iteration,gradient_evaluations,virtual_time_s,step_size,loss,grad_norm_sq,"
+            "running_avg_grad_norm_sq,consensus,heterogeneity,intra_group_divergence,"
+            "inter_group_divergence,intra_group_consensus,inter_group_consensus,"
+            "noise_variance_mean,noise_variance_max");
+  const auto summary = nlohmann::json::parse(read_text(dir_ / "out" / "summary.json"));
+  const auto& constants = summary["constants"];
+  for (const char* name : {"smoothness", "noise_variance", "heterogeneity", "optimum_value",
+                           "initial_loss", "initial_gap"}) {
+    ASSERT_TRUE(constants.contains(name)) << name;
+    const std::string origin = constants[name]["origin"];
+    EXPECT_TRUE(origin == "exact" || origin == "upper_bound" || origin == "estimated")
+        << name << ": " << origin;
+  }
+  EXPECT_EQ(constants["smoothness"]["origin"], "exact");  // quadratic knows L
+  // σ² = 1 configured; 41 checkpoints × 8 workers × 4 samples: 2.5 Student-t half-widths
+  // (about 5 standard errors) is missed with probability < 1e-6.
+  const auto& measured = constants["noise_variance"]["measured"];
+  EXPECT_NEAR(measured["mean"].get<double>(), 1.0,
+              2.5 * measured["mean_ci95_half_width"].get<double>());
+  for (const char* column : {"heterogeneity", "intra_group_divergence", "inter_group_divergence",
+                             "intra_group_consensus", "inter_group_consensus",
+                             "noise_variance_mean", "noise_variance_max"}) {
+    ASSERT_TRUE(summary["trajectory"].contains(column)) << column;
+    EXPECT_EQ(summary["trajectory"][column]["points"], 41) << column;
+  }
+  EXPECT_EQ(summary["trajectory"]["noise_variance_mean"]["origin"], "estimated");
+  EXPECT_EQ(summary["trajectory"]["heterogeneity"]["origin"], "exact");
+  EXPECT_TRUE(summary["spectral"].is_null());
+}
+
+TEST_F(RunCommand, AdpsgdResultsReportRhoAndStalenessHistogram) {
+  const fs::path config = fs::path(DSGDLAB_SOURCE_DIR) / "experiments/configs/adpsgd.toml";
+  const auto run = run_dsgdlab("run '" + config.string() + "' --out out", dir_);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto summary = nlohmann::json::parse(read_text(dir_ / "out" / "summary.json"));
+  ASSERT_EQ(summary["spectral"].size(), 2u);
+  for (const auto& spectrum : summary["spectral"]) {
+    EXPECT_EQ(spectrum["solver_status"], "ok") << spectrum.dump();
+    EXPECT_GT(spectrum["rho"].get<double>(), 0.0);
+    EXPECT_LT(spectrum["rho"].get<double>(), 1.0);
+  }
+  std::int64_t total = 0;
+  for (const auto& bin : summary["staleness"]["histogram"])
+    total += bin["count"].get<std::int64_t>();
+  EXPECT_EQ(total, summary["staleness"]["updates"].get<std::int64_t>());
+  EXPECT_TRUE(summary["trajectory"].contains("heterogeneity_weighted"));
+}
+
 }  // namespace
