@@ -78,6 +78,20 @@ TEST(MixingSpectrum, CompleteGraphAveragesInOneStep) {
   }
 }
 
+TEST(MixingSpectrum, StarHasThreeDistinctEigenvalues) {
+  // Star with Metropolis–Hastings weights: W_0j = 1/n, W_jj = 1 − 1/n, W_00 = 1/n. Vectors on
+  // the leaves summing to 0 give 1 − 1/n (n − 2 times); the trace leaves 0 for the last one.
+  // Three distinct eigenvalues: the Lanczos recurrence breaks down on an invariant subspace.
+  for (const int n : {4, 50, 3000}) {
+    const SparseMatrix w = mixing_matrix(star(n), MixingRule::kMetropolisHastings);
+    const double lambda_2 = 1.0 - 1.0 / n;
+    if (n <= 50) {
+      expect_spectrum(mixing_spectrum(w, dense()), lambda_2, 0.0, kDenseTolerance, "star");
+    }
+    expect_spectrum(mixing_spectrum(w, sparse()), lambda_2, 0.0, kSparseTolerance, "star");
+  }
+}
+
 TEST(MixingSpectrum, HypercubeMatchesClosedForm) {
   // Q_D with uniform weights 1/(D + 1): W = (I + A)/(D + 1) and A has eigenvalues D − 2k,
   // k = 0..D, so λ = 1 − 2k/(D + 1): λ_2 = (D − 1)/(D + 1), λ_n = (1 − D)/(D + 1), and
@@ -194,6 +208,18 @@ TEST(MixingSpectrum, RingOfHundredThousandBySparseSolver) {
   EXPECT_NEAR(s.spectral_gap, gap, kRelative * gap);
   EXPECT_NEAR(s.smallest, -1.0 / 3.0, kSparseTolerance);
   EXPECT_NEAR(1.0 - s.slem, gap, kRelative * gap);
+  EXPECT_LE(s.residual, kResidualTolerance);
+}
+
+TEST(MixingSpectrum, SparseSolverIsDeterministic) {
+  RandomStream rng(7);
+  const Graph graph = erdos_renyi(200, 0.05, rng, 1000);
+  const SparseMatrix w = mixing_matrix(graph, MixingRule::kMetropolisHastings);
+  const MixingSpectrum first = mixing_spectrum(w, sparse());
+  const MixingSpectrum second = mixing_spectrum(w, sparse());
+  EXPECT_EQ(first.second_largest, second.second_largest);
+  EXPECT_EQ(first.smallest, second.smallest);
+  EXPECT_EQ(first.iterations, second.iterations);
 }
 
 TEST(MixingSpectrum, SingleWorkerHasNoGap) {

@@ -33,9 +33,11 @@ constexpr double kProbabilityTolerance = 1e-12;
 /// n·ε·max|A_ii| in its pivots, so a smaller pivot cannot be told from an exactly singular
 /// matrix.
 constexpr double kSingularPivotFactor = 8.0;
-/// Sparse, 1 + λ_n end: Lanczos restarts before a stall on a cluster of eigenvalues hands over
-/// to bisection by inertia (see smallest_eigenvalue_of_signless).
-constexpr int kRestartsBeforeInertia = 30;
+/// Sparse, 1 + λ_n end (see smallest_end): restarts after which a Lanczos run that has not met
+/// the residual test hands over to a check and bisection by inertia, when factorising is
+/// expensive (a torus) or cheap (a ring) compared with a restart.
+constexpr int kRestartsBeforeBisection = 30;
+constexpr int kRestartsBeforeCheapBisection = 5;
 /// Bisection by inertia is used only when 1 + λ_n is at least this many times ε·max|A_ii| /
 /// tolerance, i.e. when the shifted factorisations resolve it to the requested relative
 /// tolerance; otherwise the inverse iteration alone is trusted.
@@ -297,49 +299,73 @@ std::optional<LanczosResult> invariant_krylov_subspace(const Op& op, Index ncv, 
   return std::nullopt;
 }
 
-/// Lanczos for the extreme eigenvalue of `op` (largest or smallest), from Spectra's
-/// deterministic random start vector or from `start`. A pair that Spectra reports converged is
-/// checked against the operator (‖op(u) − θu‖ ≤ kRitzCheckFactor·tolerance·|θ|): Spectra 1.0
-/// can return a wrong pair after an exact breakdown of the Lanczos recurrence (an invariant
-/// Krylov subspace, as for W = 11ᵀ/n); such a pair is reported as not converged.
+/// Lanczos for the extreme eigenvalue of `op` (largest or smallest), resumable: advance() runs
+/// more restarts of Spectra's implicitly restarted solver (each call restarts from the current
+/// first Lanczos vector, the filtered start vector). The invariant-subspace probe runs first.
+/// A pair that Spectra reports converged is checked against the operator (‖op(u) − θu‖ ≤
+/// kRitzCheckFactor·tolerance·|θ|) and reported as not converged if it fails.
 template <typename Op>
-LanczosResult run_lanczos(const Op& op, Index ncv, bool largest, int max_restarts, double tolerance,
-                          const Vector* start = nullptr) {
-  if (start == nullptr) {
-    if (auto exact = invariant_krylov_subspace(op, ncv, largest)) return *std::move(exact);
+class LanczosRun {
+ public:
+  LanczosRun(const Op& op, Index ncv, bool largest, double tolerance)
+      : op_(op), solver_(const_cast<Op&>(op), 1, ncv), largest_(largest), tolerance_(tolerance) {
+    if (auto exact = invariant_krylov_subspace(op, ncv, largest)) {
+      result_ = *std::move(exact);
+      finished_ = true;
+    } else {
+      solver_.init();  // Spectra's deterministic random start vector
+    }
   }
-  LanczosSolver<Op> solver(const_cast<Op&>(op), 1, ncv);
-  if (start != nullptr) {
-    solver.init(start->data());
-  } else {
-    solver.init();
+
+  /// Runs up to `restarts` more restarts (nothing once converged or failed).
+  const LanczosResult& advance(int restarts) {
+    if (finished_) return result_;
+    const auto rule = largest_ ? Spectra::SortRule::LargestAlge : Spectra::SortRule::SmallestAlge;
+    try {
+      solver_.compute(rule, restarts, tolerance_, rule);
+      result_.converged = solver_.info() == Spectra::CompInfo::Successful;
+      result_.restarts = static_cast<int>(solver_.num_iterations());
+      std::tie(result_.value, result_.vector) = solver_.extreme_ritz_pair(largest_);
+    } catch (const std::exception& error) {
+      // Spectra throws, e.g., when its tridiagonal eigensolver fails after a breakdown.
+      result_.converged = false;
+      result_.error = error.what();
+      result_.value = std::numeric_limits<double>::quiet_NaN();
+      result_.vector = Vector();
+      finished_ = true;
+      return result_;
+    }
+    // The eigenvector sought lies in 1⊥; drop the start vector's leftover along 1.
+    remove_mean(result_.vector);
+    if (result_.vector.norm() > 0.0) result_.vector.normalize();
+    Vector image(result_.vector.size());
+    op_.perform_op(result_.vector.data(), image.data());
+    const double check = (image - result_.value * result_.vector).norm();
+    if (result_.converged && !(check <= kRitzCheckFactor * tolerance_ * std::abs(result_.value))) {
+      result_.converged = false;
+      result_.error = "the Ritz pair it reported converged fails the residual check";
+    }
+    finished_ = result_.converged || !result_.error.empty();
+    return result_;
   }
-  const auto rule = largest ? Spectra::SortRule::LargestAlge : Spectra::SortRule::SmallestAlge;
-  LanczosResult result;
-  try {
-    solver.compute(rule, max_restarts, tolerance, rule);
-    result.converged = solver.info() == Spectra::CompInfo::Successful;
-    result.restarts = static_cast<int>(solver.num_iterations());
-    std::tie(result.value, result.vector) = solver.extreme_ritz_pair(largest);
-  } catch (const std::exception& error) {
-    // Spectra throws, e.g., when its tridiagonal eigensolver fails after a breakdown.
-    result.converged = false;
-    result.error = error.what();
-    result.value = std::numeric_limits<double>::quiet_NaN();
-    result.vector = Vector();
-    return result;
-  }
-  // The eigenvector sought lies in 1⊥; drop the start vector's leftover along 1.
-  remove_mean(result.vector);
-  if (result.vector.norm() > 0.0) result.vector.normalize();
-  Vector image(result.vector.size());
-  op.perform_op(result.vector.data(), image.data());
-  const double check = (image - result.value * result.vector).norm();
-  if (result.converged && !(check <= kRitzCheckFactor * tolerance * std::abs(result.value))) {
-    result.converged = false;
-    result.error = "the Ritz pair it reported converged fails the residual check";
-  }
-  return result;
+
+  LanczosResult& result() { return result_; }
+
+ private:
+  const Op& op_;
+  LanczosSolver<Op> solver_;
+  bool largest_;
+  double tolerance_;
+  bool finished_ = false;
+  LanczosResult result_;
+};
+
+template <typename Op>
+LanczosResult run_lanczos(const Op& op, Index ncv, bool largest, int max_restarts,
+                          double tolerance) {
+  LanczosRun<Op> run(op, ncv, largest, tolerance);
+  run.advance(max_restarts);
+  return std::move(run.result());
 }
 
 enum class Definiteness { kPositive, kSingular, kIndefinite };
@@ -475,13 +501,38 @@ EndEstimate second_largest_end(const SparseMatrix& w_sym, const SpectralOptions&
   return end;
 }
 
-/// s = 1 + λ_n, the smallest eigenvalue of A = I + W on 1⊥, by Lanczos on A⁻¹. A cluster of
-/// eigenvalues next to s (a ring of 10⁵ workers has its next eigenvalue 3·10⁻⁹ away in
-/// relative terms) stalls Lanczos; then s is located by bisection on the inertia of the
-/// factorisations of A − σI (the number of negative pivots is the number of eigenvalues below
-/// σ), starting from the Ritz value 1/θ ≥ s, until the bracket's relative width is at most the
-/// tolerance. A PSD A with a zero pivot gives s = 0 (λ_n = −1, e.g. a bipartite W with a zero
-/// diagonal); an indefinite A (λ_n < −1, negative weights) is handled by Lanczos on W.
+/// Flops of one numeric LDLᵀ factorisation (Σ_j c_j², c_j the nonzeros of column j of L)
+/// compared with those of one Lanczos restart (ncv solves of 4·nnz(L) flops): whether
+/// factorising again is cheaper than iterating. Deterministic, unlike a timing.
+bool factorisation_is_cheap(const Ldlt& factor, Index ncv) {
+  const auto& lower = factor.matrixL().nestedExpression();
+  double factorisation = 0.0;
+  for (Index j = 0; j < lower.outerSize(); ++j) {
+    const double count =
+        static_cast<double>(lower.outerIndexPtr()[j + 1] - lower.outerIndexPtr()[j]);
+    factorisation += count * count;
+  }
+  const double restart = 4.0 * static_cast<double>(ncv) * static_cast<double>(lower.nonZeros());
+  return factorisation <= restart;
+}
+
+/// s = 1 + λ_n, the smallest eigenvalue of A = I + W on 1⊥, by Lanczos on A⁻¹.
+///
+/// A cluster of eigenvalues next to s (a ring of 10⁵ workers has its next eigenvalue 2·10⁻⁹
+/// away in relative terms) makes the residual test very slow although the Ritz value 1/θ ≥ s
+/// is already accurate. So after kRestartsBeforeBisection restarts (kRestartsBeforeCheap-
+/// Bisection when factorising is cheaper than a restart, as for a ring) without meeting the
+/// residual test, the Ritz value is checked by inertia (Sylvester: the number of negative
+/// pivots of the LDLᵀ factorisation of A − σI is the number of eigenvalues below σ): if A − σI
+/// is positive definite at σ = (1 − tolerance)/θ, then s ∈ (σ, 1/θ], accurate to the
+/// tolerance. Otherwise s is bracketed from the Ritz value and bisected by inertia until the
+/// bracket's relative width is at most the tolerance. The eigenvector reported is then refined
+/// by inverse iteration at the lower end of the bracket. Inertia resolves s only when
+/// s·tolerance exceeds the rounding of the factorisation (kInertiaResolutionFactor); otherwise
+/// Lanczos goes on to max_iterations and only the residual test counts.
+///
+/// A PSD A with a zero pivot gives s = 0 (λ_n = −1, e.g. a bipartite W with a zero diagonal);
+/// an indefinite A (λ_n < −1, negative weights) is handled by Lanczos on W.
 EndEstimate smallest_end(const SparseMatrix& w_sym, const SpectralOptions& options, Index ncv) {
   const Index n = w_sym.rows();
   const SparseMatrix signless = graph_matrix(w_sym, -1.0, 2.0, n);
@@ -501,31 +552,23 @@ EndEstimate smallest_end(const SparseMatrix& w_sym, const SpectralOptions& optio
     }
     case Definiteness::kPositive: break;
   }
-  SignlessInverse op(factor, n);
-  const int first_restarts = std::min(options.max_iterations, kRestartsBeforeInertia);
-  LanczosResult r = run_lanczos(op, ncv, true, first_restarts, options.tolerance);
-  end.restarts = r.restarts;
-  end.gap_part = 1.0 / r.value;
-  if (r.converged) {
-    end.vector = std::move(r.vector);
-    return end;
-  }
-  const double upper = 1.0 / r.value;
-  if (upper * options.tolerance >= kInertiaResolutionFactor * kEpsilon * max_diagonal) {
-    // Bracket s in [low, high] with A − low·I positive definite and A − high·I not.
-    Ldlt shifted;
-    shifted.analyzePattern(signless);
-    const auto definite_below = [&](double sigma) {
-      shifted.setShift(-sigma);
-      shifted.factorize(signless);
-      return positive_definite(shifted);
-    };
+  const double tolerance = options.tolerance;
+  const bool cheap = factorisation_is_cheap(factor, ncv);
+  Ldlt shifted;
+  shifted.analyzePattern(signless);
+  const auto definite_below = [&](double sigma) {
+    shifted.setShift(-sigma);
+    shifted.factorize(signless);
+    return positive_definite(shifted);
+  };
+  // Brackets s in [low, high], A − low·I positive definite and A − high·I not, starting at the
+  // Ritz value, then bisects; leaves `shifted` factorised at the returned lower end.
+  const auto bisect = [&](double upper) {
     double low = upper;
     double high = upper;
-    double step = options.tolerance * upper;
+    double step = tolerance * upper;
     if (definite_below(upper)) {
-      // The Ritz value overshot s by rounding: move up.
-      while (definite_below(high) && high < 4.0) {
+      while (definite_below(high) && high < 4.0) {  // the Ritz value undershot 1/s by rounding
         low = high;
         high += step;
         step *= 2.0;
@@ -537,25 +580,54 @@ EndEstimate smallest_end(const SparseMatrix& w_sym, const SpectralOptions& optio
         step *= 2.0;
       }
     }
-    for (int i = 0; i < 200 && high - low > options.tolerance * high; ++i) {
+    for (int i = 0; i < 200 && high - low > tolerance * high; ++i) {
       const double middle = 0.5 * (low + high);
       if (middle <= low || middle >= high) break;
       (definite_below(middle) ? low : high) = middle;
     }
-    end.gap_part = 0.5 * (low + high);
-    end.vector = std::move(r.vector);
-    return end;
-  }
-  // Too small for inertia to resolve: keep iterating from the last Ritz vector.
-  if (options.max_iterations > first_restarts) {
-    const Vector restart = r.vector;
-    r = run_lanczos(op, ncv, true, options.max_iterations - first_restarts, options.tolerance,
-                    &restart);
-    end.restarts += r.restarts;
+    definite_below(low);
+    return std::pair{low, high};
+  };
+  // Three steps of inverse iteration with A − low·I (factorised in `shifted`) from the Ritz
+  // vector: the eigenvector for s dominates once low is within the tolerance of s.
+  const auto refine = [&](Vector vector) {
+    for (int i = 0; i < 3 && vector.size() == n; ++i) {
+      vector = shifted.solve(vector).eval();
+      remove_mean(vector);
+      vector.normalize();
+    }
+    return vector;
+  };
+
+  SignlessInverse op(factor, n);
+  LanczosRun<SignlessInverse> run(op, ncv, true, tolerance);
+  const int first = std::min(options.max_iterations,
+                             cheap ? kRestartsBeforeCheapBisection : kRestartsBeforeBisection);
+  {
+    const LanczosResult& r = run.advance(first);
+    end.restarts = r.restarts;
     end.gap_part = 1.0 / r.value;
+    const double upper = 1.0 / r.value;
+    if (!r.converged && r.error.empty() &&
+        upper * tolerance >= kInertiaResolutionFactor * kEpsilon * max_diagonal) {
+      if (definite_below(upper * (1.0 - tolerance))) {
+        end.gap_part = upper * (1.0 - 0.5 * tolerance);
+      } else {
+        const auto [low, high] = bisect(upper);
+        end.gap_part = 0.5 * (low + high);
+      }
+      end.vector = refine(r.vector);
+      return end;
+    }
+    if (!r.converged && r.error.empty() && options.max_iterations > first) {
+      run.advance(options.max_iterations - first);
+      end.restarts = run.result().restarts;
+      end.gap_part = 1.0 / run.result().value;
+    }
   }
+  LanczosResult& r = run.result();
   end.vector = std::move(r.vector);
-  if (!r.converged) end.message = failure("1 + λ_n", r, end.restarts, options.tolerance);
+  if (!r.converged) end.message = failure("1 + λ_n", r, end.restarts, tolerance);
   return end;
 }
 
