@@ -48,6 +48,16 @@ json trajectory_json(const RunEstimates& estimates) {
   return trajectory;
 }
 
+/// Replaces every non-finite number by null, as the JSON file holds it, so that the summary
+/// in memory equals the summary read back.
+void replace_non_finite(json& value) {
+  if (value.is_number_float() && !std::isfinite(value.get<double>())) {
+    value = nullptr;
+  } else if (value.is_structured()) {
+    for (auto& element : value) replace_non_finite(element);
+  }
+}
+
 json bound_json(const RunBound& run_bound) {
   const Bound& bound = run_bound.bound;
   json conditions = json::array();
@@ -290,6 +300,7 @@ json run_summary(const BuiltRun& run, const RunResult& result, const RunEstimate
           : json(nullptr);
   summary["pair_counts"] =
       kind == AlgorithmKind::kAdpsgd ? pair_counts_json(run.setup, result) : json(nullptr);
+  replace_non_finite(summary);
   return summary;
 }
 
