@@ -9,6 +9,7 @@
 #include "../algorithms/sim_test_support.hpp"
 #include "dsgdlab/algorithms/topology/generators.hpp"
 #include "dsgdlab/algorithms/topology/mixing.hpp"
+#include "dsgdlab/analysis/bounds/gossip_bounds.hpp"
 #include "dsgdlab/analysis/run_bounds.hpp"
 #include "dsgdlab/problems/nonconvex_separable.hpp"
 #include "dsgdlab/problems/quadratic.hpp"
@@ -200,6 +201,57 @@ TEST(RunBounds, MeasuredRStaysBelowEveryApplicableTheorem) {
   }
   // Most configurations satisfy their conditions at these steps: the test checks something.
   EXPECT_GE(theorems_checked, 45);
+}
+
+}  // namespace
+}  // namespace dsgdlab
+
+namespace dsgdlab {
+namespace {
+
+/// Issue 6 item 6 for AD-PSGD: at the corollary's step for K, with every constant exact
+/// (shared curvature makes ζ² exact), the theorem's conditions hold and the seed-mean R(K)
+/// stays below both the theorem and the corollary.
+TEST(RunBounds, AdpsgdAtItsCorollaryStepStaysBelowItsBounds) {
+  QuadraticOptions options = sim_test::quadratic_options(4);
+  options.curvature_sharing = CurvatureSharing::kShared;
+  const QuadraticProblem problem(options);
+  ASSERT_TRUE(problem.heterogeneity().has_value());
+  const BoundConstants constants{
+      .smoothness = problem.smoothness()->value,
+      .noise_variance = problem.noise_variance()->value,
+      .heterogeneity = problem.heterogeneity()->value,
+      .initial_gap = problem.loss(problem.initial_point()) - problem.optimum_value()->value,
+      .num_workers = 4,
+      .batch_size = 2,
+      .estimated = {}};
+  constexpr std::int64_t kIterations = 400'000;
+  const double step = adpsgd_corollary_step(constants, kIterations);
+  constexpr int kSeeds = 4;
+  double mean_r = 0.0;
+  std::vector<Finished> runs;
+  for (int seed = 0; seed < kSeeds; ++seed) {
+    runs.push_back(run_and_bound(problem, AlgorithmKind::kAdpsgd, kIterations, step,
+                                 static_cast<std::uint64_t>(200 + seed), [](RunSetup& s) {
+                                   s.graph = complete(4);
+                                   s.run.probe.every_iterations = 50'000;
+                                 }));
+    mean_r += runs.back().result.trace.back().running_avg_grad_norm_sq / kSeeds;
+  }
+  for (const Finished& run : runs) {
+    ASSERT_EQ(run.bounds.bounds.size(), 2U);
+    const Bound& theorem = run.bounds.bounds[0].bound;
+    const Bound& corollary = run.bounds.bounds[1].bound;
+    std::cout << "T = " << run.bounds.staleness_bound << ", rho = " << run.bounds.rho
+              << ", theorem " << theorem.value << " (conditions "
+              << (theorem.conditions_hold() ? "hold" : "fail") << "), corollary " << corollary.value
+              << ", measured " << run.bounds.bounds[0].measured << '\n';
+    for (const BoundCondition& condition : corollary.conditions) {
+      EXPECT_TRUE(condition.holds) << condition.rule << ": " << condition.value;
+    }
+    EXPECT_LE(mean_r, theorem.value);
+    EXPECT_LE(mean_r, corollary.value);
+  }
 }
 
 }  // namespace
