@@ -110,6 +110,11 @@ std::vector<SpectrumEstimate> run_spectra(const RunSetup& setup, const RunResult
 
 }  // namespace
 
+const TrajectoryStatistic* find_trajectory_statistic(const RunEstimates& estimates,
+                                                     std::string_view column) {
+  return find_statistic(estimates.trajectory, column);
+}
+
 void EstimatorOptions::validate() const {
   trajectory.validate();
   smoothness.validate();

@@ -94,8 +94,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->capture_default_str();
   list->add_flag("--json", list_json, "Print JSON instead of a table");
 
-  auto* run = app.add_subcommand(
-      "run", "Run one configuration file (TOML) and write config.toml, trace.csv, summary.json");
+  auto* run = app.add_subcommand("run",
+                                 "Run one configuration file (TOML) and write config.toml, "
+                                 "trace.csv, timing.csv, bounds.csv, summary.json");
   std::string run_config;
   std::string run_output;
   run->add_option("config", run_config, "Run configuration file (docs/configuration.md)")

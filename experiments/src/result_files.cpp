@@ -48,6 +48,61 @@ json trajectory_json(const RunEstimates& estimates) {
   return trajectory;
 }
 
+/// Replaces every non-finite number by null, as the JSON file holds it, so that the summary
+/// in memory equals the summary read back.
+void replace_non_finite(json& value) {
+  if (value.is_number_float() && !std::isfinite(value.get<double>())) {
+    value = nullptr;
+  } else if (value.is_structured()) {
+    for (auto& element : value) replace_non_finite(element);
+  }
+}
+
+json bound_json(const RunBound& run_bound) {
+  const Bound& bound = run_bound.bound;
+  json conditions = json::array();
+  for (const BoundCondition& condition : bound.conditions) {
+    conditions.push_back({{"rule", condition.rule},
+                          {"value", condition.value},
+                          {"threshold", condition.threshold},
+                          {"holds", condition.holds}});
+  }
+  return {{"name", bound.name},
+          {"source", bound.source},
+          {"provenance", to_string(bound.provenance)},
+          {"value", bound.value},
+          {"step", bound.step},
+          {"iterations", bound.iterations},
+          {"conditions_hold", bound.conditions_hold()},
+          {"conditions", std::move(conditions)},
+          {"estimated_constants", bound.estimated_constants},
+          {"measured", run_bound.measured},
+          {"tightness", run_bound.tightness},
+          {"holds_at_every_checkpoint", run_bound.holds_at_every_checkpoint},
+          {"first_violation",
+           run_bound.first_violation < 0 ? json(nullptr) : json(run_bound.first_violation)},
+          {"in_bounds_csv", !run_bound.curve.empty()}};
+}
+
+json bounds_json(const RunBounds& bounds) {
+  json list = json::array();
+  for (const RunBound& run_bound : bounds.bounds) list.push_back(bound_json(run_bound));
+  const BoundConstants& constants = bounds.constants;
+  return {{"note", bounds.note.empty() ? json(nullptr) : json(bounds.note)},
+          {"constants",
+           {{"smoothness", constants.smoothness},
+            {"noise_variance", constants.noise_variance},
+            {"heterogeneity", constants.heterogeneity},
+            {"initial_gap", constants.initial_gap},
+            {"num_workers", constants.num_workers},
+            {"batch_size", constants.batch_size},
+            {"estimated", constants.estimated},
+            {"rho", bounds.rho},
+            {"staleness_bound",
+             bounds.staleness_bound < 0 ? json(nullptr) : json(bounds.staleness_bound)}}},
+          {"list", std::move(list)}};
+}
+
 json spectra_json(const RunEstimates& estimates) {
   if (estimates.spectra.empty()) return nullptr;
   json spectra = json::array();
@@ -163,6 +218,35 @@ json run_summary(const BuiltRun& run, const RunResult& result) {
 }
 
 json run_summary(const BuiltRun& run, const RunResult& result, const RunEstimates& estimates) {
+  return run_summary(run, result, estimates, run_bounds(run.setup, result, estimates));
+}
+
+CsvTable bounds_table(const RunBounds& bounds, std::span<const TraceRow> trace) {
+  std::vector<std::string> header{"iteration", "running_avg_grad_norm_sq"};
+  std::vector<const RunBound*> curves;
+  for (const RunBound& run_bound : bounds.bounds) {
+    if (run_bound.curve.empty()) continue;
+    header.push_back(run_bound.bound.name);
+    curves.push_back(&run_bound);
+  }
+  CsvTable table(std::move(header));
+  std::size_t checkpoint = 0;
+  for (const TraceRow& row : trace) {
+    if (row.iteration < 1) continue;
+    if (checkpoint >= bounds.checkpoints.size() ||
+        bounds.checkpoints[checkpoint] != row.iteration) {
+      throw std::logic_error("bounds_table: the bounds' checkpoints do not match the trace");
+    }
+    std::vector<CsvCell> cells{CsvCell(row.iteration), CsvCell(row.running_avg_grad_norm_sq)};
+    for (const RunBound* run_bound : curves) cells.emplace_back(run_bound->curve[checkpoint]);
+    table.add_row(std::move(cells));
+    ++checkpoint;
+  }
+  return table;
+}
+
+json run_summary(const BuiltRun& run, const RunResult& result, const RunEstimates& estimates,
+                 const RunBounds& bounds) {
   const RunConfig& config = run.config;
   const Problem& problem = *run.problem;
   const AlgorithmKind kind = config.algorithm.kind;
@@ -208,6 +292,7 @@ json run_summary(const BuiltRun& run, const RunResult& result, const RunEstimate
   summary["constants"] = constants_json(estimates);
   summary["trajectory"] = trajectory_json(estimates);
   summary["spectral"] = spectra_json(estimates);
+  summary["bounds"] = bounds_json(bounds);
   summary["worker_updates"] = result.worker_updates;
   summary["staleness"] =
       is_asynchronous(kind)
@@ -215,6 +300,7 @@ json run_summary(const BuiltRun& run, const RunResult& result, const RunEstimate
           : json(nullptr);
   summary["pair_counts"] =
       kind == AlgorithmKind::kAdpsgd ? pair_counts_json(run.setup, result) : json(nullptr);
+  replace_non_finite(summary);
   return summary;
 }
 
@@ -224,10 +310,14 @@ void write_run_results(const std::filesystem::path& directory, const BuiltRun& r
   const std::string config_text = resolved_config_toml(run.config);
   const CsvTable trace = trace_table(result.trace, result.extra_trace_columns);
   const CsvTable timing = timing_table(result.trace);
-  const json summary = run_summary(run, result);
+  const RunEstimates estimates = run_estimates(run, result);
+  const RunBounds bounds = run_bounds(run.setup, result, estimates);
+  const CsvTable bound_curves = bounds_table(bounds, result.trace);
+  const json summary = run_summary(run, result, estimates, bounds);
   write_file_atomically(directory / kConfigFileName, config_text);
   trace.write(directory / kTraceFileName);
   timing.write(directory / kTimingFileName);
+  bound_curves.write(directory / kBoundsFileName);
   write_json_atomically(directory / kSummaryFileName, summary);
 }
 

@@ -101,7 +101,9 @@ TEST(TrajectoryProbe, TwoLevelSplitsSumToHeterogeneityAndConsensusAtEveryCheckpo
     EXPECT_GE(row.extra[intra], 0.0);
     EXPECT_GE(row.extra[inter], 0.0);
     // Right after a group average (iterations divisible by I = 2) workers of a group agree.
-    if (row.iteration % 2 == 0) EXPECT_EQ(row.extra[xi_intra], 0.0) << at;
+    if (row.iteration % 2 == 0) {
+      EXPECT_EQ(row.extra[xi_intra], 0.0) << at;
+    }
     if (row.iteration % 2 == 1) saw_intra_consensus |= row.extra[xi_intra] > 0.0;
   }
   EXPECT_TRUE(saw_intra_consensus);

@@ -254,16 +254,16 @@ TEST_F(ResultFilesTest, AsynchronousSummaryHasStalenessAndPairCounts) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The four files.
+// The five files.
 
 TEST_F(ResultFilesTest, WritesTheResultFilesAtomically) {
   const BuiltRun run = build(kHsgd);
   const RunResult result = sync_result();
   const fs::path out = dir_ / "results" / "hsgd";
   write_run_results(out, run, result);
-  // Exactly the four files: no temporary is left behind.
-  EXPECT_EQ(files_in(out),
-            (std::vector<std::string>{"config.toml", "summary.json", "timing.csv", "trace.csv"}));
+  // Exactly the five files: no temporary is left behind.
+  EXPECT_EQ(files_in(out), (std::vector<std::string>{"bounds.csv", "config.toml", "summary.json",
+                                                     "timing.csv", "trace.csv"}));
   const RunConfig again = parse_run_config(out / "config.toml");
   EXPECT_TRUE(again == run.config);
   EXPECT_EQ(read_file(out / "config.toml"), resolved_config_toml(run.config));
@@ -275,7 +275,7 @@ TEST_F(ResultFilesTest, WritesTheResultFilesAtomically) {
   later.iterations = 20;
   write_run_results(out, run, later);
   EXPECT_EQ(read_json(out / "summary.json")["iterations"], 20);
-  EXPECT_EQ(files_in(out).size(), 4u);
+  EXPECT_EQ(files_in(out).size(), 5u);
 }
 
 TEST_F(ResultFilesTest, DivergedRunStillWritesItsTrace) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dsgdlab/algorithms/engine/run_options.hpp"
@@ -81,6 +82,10 @@ struct RunEstimates {
   /// D-PSGD: W. AD-PSGD: nominal and measured E[W]. Empty for the others.
   std::vector<SpectrumEstimate> spectra;
 };
+
+/// The statistic of trace column `column`, or null when the run has no such column.
+const TrajectoryStatistic* find_trajectory_statistic(const RunEstimates& estimates,
+                                                     std::string_view column);
 
 /// Estimates for a finished run of `setup` whose result is `result`. `x_0` is the run's
 /// initial point. Costs a few hundred full gradients (L and f* when the problem does not know

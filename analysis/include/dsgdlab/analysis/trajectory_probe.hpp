@@ -1,21 +1,17 @@
 #pragma once
 
 /// The estimators that run at every trace checkpoint (theory.md §4), measured at the averaged
-/// iterate x̄_t and written as extra trace columns:
-///
-/// | column                               | quantity                                      | when |
-/// |--------------------------------------|-----------------------------------------------|---------------------|
-/// | `heterogeneity`                      | ζ²(x̄) = (1/n) Σ_i ‖∇f_i(x̄) − ∇f(x̄)‖²          | always
-/// | | `heterogeneity_weighted`             | ζ²_p(x̄) = Σ_i p_i ‖∇f_i(x̄) − ∇f_p(x̄)‖²         |
-/// asynchronous        | | `intra_group_divergence`             | ε_down²(x̄) (worker ↔ local
-/// server)            | two-level grouping  | | `inter_group_divergence`             | ε_up²(x̄)
-/// (local ↔ global server)              | two-level grouping  | | `intra_group_consensus` | Ξ_intra
-/// = (1/n) Σ_j Σ_{i∈V_j} ‖x_i − x̄_(j)‖²  | two-level grouping  | | `inter_group_consensus` |
-/// Ξ_inter = Σ_j (n_j/n) ‖x̄_(j) − x̄‖²             | two-level grouping  | | `level_<ℓ>_divergence`,
-/// ℓ = 1..M     | ε_ℓ²(x̄)                                      | M ≥ 3 levels        | |
-/// `level_<ℓ>_consensus`, ℓ = 1..M      | Ξ_ℓ, the level-ℓ part of Ξ                    | M ≥ 3
-/// levels        | | `noise_variance_mean`, `_max`        | mean and max over workers of σ_i²(x̄)
-/// estimates | noise_samples > 0   |
+/// iterate x̄_t and written as extra trace columns (docs/estimators.md):
+/// - `heterogeneity`: ζ²(x̄) = (1/n) Σ_i ‖∇f_i(x̄) − ∇f(x̄)‖², always;
+/// - `heterogeneity_weighted`: ζ²_p(x̄) = Σ_i p_i ‖∇f_i(x̄) − ∇f_p(x̄)‖², asynchronous runs;
+/// - `intra_group_divergence`, `inter_group_divergence`: ε_down²(x̄) (worker ↔ local server)
+///   and ε_up²(x̄) (local ↔ global server), two-level groupings;
+/// - `intra_group_consensus`, `inter_group_consensus`: Ξ_intra = (1/n) Σ_j Σ_{i∈V_j}
+///   ‖x_i − x̄_(j)‖² and Ξ_inter = Σ_j (n_j/n) ‖x̄_(j) − x̄‖², two-level groupings;
+/// - `level_<ℓ>_divergence`, `level_<ℓ>_consensus`, ℓ = 1..M: ε_ℓ²(x̄) and the level-ℓ part
+///   of Ξ, groupings of M ≥ 3 levels;
+/// - `noise_variance_mean`, `noise_variance_max`: mean and max over workers of the σ_i²(x̄)
+///   estimates, when noise_samples > 0.
 ///
 /// For asynchronous runs p_i is the fraction of updates applied by worker i so far (the
 /// engine's live counts), or the nominal rates when the engine has no live counts (threads)

@@ -7,6 +7,8 @@
 ///   round-trip form; deterministic, so byte-identical for the same configuration;
 /// - timing.csv: the wall time of each checkpoint (timing_columns()), which varies from run to
 ///   run and is therefore kept out of trace.csv;
+/// - bounds.csv: the applicable bounds of theory.md §5 at every checkpoint beside R(K)
+///   (bounds_table);
 /// - summary.json: status, descriptions, counters and timings, the final trace row, the
 ///   constants L, σ², ζ², f*, Δ with their origin (exact / upper_bound / estimated), trajectory
 ///   statistics of the per-checkpoint estimates, the spectra of D-PSGD's W or AD-PSGD's E[W],
@@ -24,6 +26,7 @@
 
 #include "dsgdlab/algorithms/engine/run_options.hpp"
 #include "dsgdlab/analysis/estimators/staleness.hpp"
+#include "dsgdlab/analysis/run_bounds.hpp"
 #include "dsgdlab/analysis/run_estimates.hpp"
 #include "dsgdlab/core/io.hpp"
 #include "dsgdlab/experiments/run_builder.hpp"
@@ -33,6 +36,7 @@ namespace dsgdlab {
 inline constexpr std::string_view kConfigFileName = "config.toml";
 inline constexpr std::string_view kTraceFileName = "trace.csv";
 inline constexpr std::string_view kTimingFileName = "timing.csv";
+inline constexpr std::string_view kBoundsFileName = "bounds.csv";
 inline constexpr std::string_view kSummaryFileName = "summary.json";
 
 /// trace.csv as a table: header trace_columns() followed by `extra_columns` (the checkpoint
@@ -48,8 +52,18 @@ CsvTable timing_table(std::span<const TraceRow> trace);
 /// and [estimators] options).
 RunEstimates run_estimates(const BuiltRun& run, const RunResult& result);
 
+/// bounds.csv as a table: iteration, the measured running_avg_grad_norm_sq R(K), and one column
+/// per bound with a curve (theorems at the run's step; corollaries have none), one row per
+/// trace checkpoint with K ≥ 1. Throws std::logic_error when `bounds` was not computed from
+/// this trace.
+CsvTable bounds_table(const RunBounds& bounds, std::span<const TraceRow> trace);
+
 /// The content of summary.json, with `estimates` as its constants, trajectory and spectral
-/// entries (docs/file-formats.md).
+/// entries and `bounds` as its bounds entry (docs/configuration.md).
+nlohmann::json run_summary(const BuiltRun& run, const RunResult& result,
+                           const RunEstimates& estimates, const RunBounds& bounds);
+
+/// The same with the bounds computed from `estimates` (run_bounds).
 nlohmann::json run_summary(const BuiltRun& run, const RunResult& result,
                            const RunEstimates& estimates);
 
@@ -58,8 +72,8 @@ nlohmann::json run_summary(const BuiltRun& run, const RunResult& result,
 /// match the graph's edges).
 nlohmann::json run_summary(const BuiltRun& run, const RunResult& result);
 
-/// Writes config.toml, trace.csv and then summary.json into `directory` (created if missing),
-/// each atomically. Throws std::runtime_error when the file system refuses.
+/// Writes config.toml, trace.csv, timing.csv, bounds.csv and then summary.json into `directory`
+/// (created if missing), each atomically. Throws std::runtime_error when the file system refuses.
 void write_run_results(const std::filesystem::path& directory, const BuiltRun& run,
                        const RunResult& result);
 

@@ -69,6 +69,7 @@ class HierarchicalSpread {
  private:
   HierarchicalGrouping hierarchy_;
   std::vector<Matrix> cluster_means_;  ///< level ℓ = 0..M: d × N_ℓ (level 0 unused)
+  std::vector<Vector> cluster_sizes_;  ///< level ℓ = 0..M: |C| of each cluster (level 0 unused)
 };
 
 /// Allocating convenience: S_1..S_M of `columns` for `hierarchy`.
