@@ -22,6 +22,7 @@
 #include "dsgdlab/experiments/run_command.hpp"
 #include "dsgdlab/problems/catalog.hpp"
 #include "progress_line.hpp"
+#include "spectral_command.hpp"
 
 namespace dsgdlab {
 namespace {
@@ -103,6 +104,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->required();
   run->add_option("--out", run_output, "Output directory (default: results/<config stem>)");
 
+  SpectralCommandOptions spectral_options;
+  auto* spectral = add_spectral_subcommand(app, spectral_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -120,6 +124,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       }
       print_catalog(sections, list_json, out);
     }
+    if (spectral->parsed()) return run_spectral_command(spectral_options, out);
     if (run->parsed()) {
       const std::filesystem::path config_file(run_config);
       const std::filesystem::path output = run_output.empty()
