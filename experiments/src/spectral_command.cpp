@@ -103,11 +103,13 @@ std::string format_number(double value) {
   return buffer;
 }
 
-/// Pads a label to `width` characters (code points, so that λ and ρ count once).
+/// Pads a label to `width` columns: code points count once (λ, ρ) and combining marks
+/// (U+0300..U+036F, lead bytes 0xCC and 0xCD, as in ρ̄) not at all.
 std::string pad(std::string_view label, std::size_t width) {
   std::size_t characters = 0;
   for (const char c : label) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++characters;
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte & 0xC0) != 0x80 && byte != 0xCC && byte != 0xCD) ++characters;
   }
   std::string padded(label);
   if (characters < width) padded.append(width - characters, ' ');
