@@ -68,6 +68,7 @@ json bound_json(const RunBound& run_bound) {
                           {"holds", condition.holds}});
   }
   return {{"name", bound.name},
+          {"role", run_bound.reference ? "reference" : "bound"},
           {"source", bound.source},
           {"provenance", to_string(bound.provenance)},
           {"value", bound.value},

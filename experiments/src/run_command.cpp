@@ -57,6 +57,12 @@ std::vector<std::string> bound_lines(const RunBounds& bounds) {
   for (const RunBound& run_bound : bounds.bounds) {
     const Bound& bound = run_bound.bound;
     const std::string label = bound.name + " [" + std::string(to_string(bound.provenance)) + "]";
+    if (run_bound.reference) {
+      lines.push_back("  reference " + label + " " + six_digits(bound.value) + " vs R(K) " +
+                      six_digits(run_bound.measured) +
+                      " (a rung of the H-SGD sandwich, not a bound on this run)");
+      continue;
+    }
     if (bound.conditions_hold() && !run_bound.holds_at_every_checkpoint) {
       lines.push_back("  FINDING: R(K) exceeds " + label +
                       " at K = " + std::to_string(run_bound.first_violation) +

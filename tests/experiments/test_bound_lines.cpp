@@ -33,8 +33,15 @@ TEST(BoundLines, HoldsFailsAndFindings) {
                                      {condition_greater("D_2 > 0", -3.0, 0.0)}, true));
   bounds.bounds.push_back(make_bound("apsgd", Provenance::kRecalled, 0.1, 0.3,
                                      {condition_less_equal("eta*L <= 1", 0.5, 1.0)}, false, 400));
+  bounds.bounds.push_back(make_bound("sandwich_local_sgd_2", Provenance::kDerived, 0.01, 0.3,
+                                     {condition_less("kappa < 1", 0.1, 1.0)}, false, 8));
+  bounds.bounds.back().reference = true;
   const std::vector<std::string> lines = bound_lines(bounds);
-  ASSERT_EQ(lines.size(), 3U);
+  ASSERT_EQ(lines.size(), 4U);
+  // A reference that R(K) exceeds is not a finding.
+  EXPECT_EQ(lines[3],
+            "  reference sandwich_local_sgd_2 [derived] 0.01 vs R(K) 0.3 (a rung of the H-SGD "
+            "sandwich, not a bound on this run)");
   EXPECT_EQ(lines[0], "  bound sgd [derived] 0.4 vs R(K) 0.1: holds (4x)");
   EXPECT_EQ(lines[1],
             "  bound dpsgd_theorem [recalled] inf vs R(K) 0.2: conditions fail (D_2 > 0: -3 vs 0)");
