@@ -152,11 +152,15 @@ void add_periodic_averaging(RunBounds& bounds, const RunSetup& setup, const RunE
     return random_grouping_sandwich(averaged, {.step = step, .iterations = k}, periods, counts);
   };
   for (std::size_t l = 0; l < periods.size(); ++l) {
+    // Equal periods (I = G) give the same Φ twice: keep the last, the longest period's.
+    if (l + 1 < periods.size() && periods[l] == periods[l + 1]) continue;
     add_theorem(
         bounds, [=](std::int64_t k) { return sandwich_at(k).local_sgd[l]; }, measured);
+    bounds.bounds.back().reference = l + 1 < periods.size();
   }
   add_theorem(
       bounds, [=](std::int64_t k) { return sandwich_at(k).hierarchical; }, measured);
+  bounds.bounds.back().reference = true;
   if (levels == 2) {
     add_corollary(bounds,
                   hsgd_rate_corollary(divergence_constants, measured.back().first, periods[0],

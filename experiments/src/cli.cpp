@@ -136,6 +136,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       const auto outcome = run_config_file(config_file, output, progress.callback());
       progress.finish();
       out << outcome.summary_line << '\n';
+      for (const std::string& line : outcome.bound_lines) out << line << '\n';
       if (outcome.result.status.code() == StatusCode::kFailed) return kExitRunFailed;
     }
   } catch (const InputError& e) {

@@ -68,6 +68,7 @@ json bound_json(const RunBound& run_bound) {
                           {"holds", condition.holds}});
   }
   return {{"name", bound.name},
+          {"role", run_bound.reference ? "reference" : "bound"},
           {"source", bound.source},
           {"provenance", to_string(bound.provenance)},
           {"value", bound.value},
@@ -304,8 +305,8 @@ json run_summary(const BuiltRun& run, const RunResult& result, const RunEstimate
   return summary;
 }
 
-void write_run_results(const std::filesystem::path& directory, const BuiltRun& run,
-                       const RunResult& result) {
+RunBounds write_run_results(const std::filesystem::path& directory, const BuiltRun& run,
+                            const RunResult& result) {
   // Build everything first so that a failure (say, mismatched pair counts) writes nothing.
   const std::string config_text = resolved_config_toml(run.config);
   const CsvTable trace = trace_table(result.trace, result.extra_trace_columns);
@@ -319,6 +320,7 @@ void write_run_results(const std::filesystem::path& directory, const BuiltRun& r
   timing.write(directory / kTimingFileName);
   bound_curves.write(directory / kBoundsFileName);
   write_json_atomically(directory / kSummaryFileName, summary);
+  return bounds;
 }
 
 }  // namespace dsgdlab

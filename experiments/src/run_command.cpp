@@ -43,11 +43,51 @@ RunCommandOutcome run_config_file(const std::filesystem::path& config_file,
   // validate_run_config admits only engines that exist.
   RunResult result = config.run.engine == "threads" ? run_threads(run.setup, progress)
                                                     : run_simulation(run.setup, progress);
-  write_run_results(output_directory, run, result);
+  const RunBounds bounds = write_run_results(output_directory, run, result);
   std::string line = one_line_summary(run, result, output_directory);
   return {.result = std::move(result),
           .output_directory = output_directory,
-          .summary_line = std::move(line)};
+          .summary_line = std::move(line),
+          .bound_lines = bound_lines(bounds)};
+}
+
+std::vector<std::string> bound_lines(const RunBounds& bounds) {
+  std::vector<std::string> lines;
+  if (!bounds.note.empty()) lines.push_back("  bounds: " + bounds.note);
+  for (const RunBound& run_bound : bounds.bounds) {
+    const Bound& bound = run_bound.bound;
+    const std::string label = bound.name + " [" + std::string(to_string(bound.provenance)) + "]";
+    if (run_bound.reference) {
+      lines.push_back("  reference " + label + " " + six_digits(bound.value) + " vs R(K) " +
+                      six_digits(run_bound.measured) +
+                      " (a rung of the H-SGD sandwich, not a bound on this run)");
+      continue;
+    }
+    if (bound.conditions_hold() && !run_bound.holds_at_every_checkpoint) {
+      lines.push_back("  FINDING: R(K) exceeds " + label +
+                      " at K = " + std::to_string(run_bound.first_violation) +
+                      " although its conditions hold (bound " + six_digits(bound.value) +
+                      ", R(K) " + six_digits(run_bound.measured) + " at the last checkpoint)");
+      continue;
+    }
+    std::string line = "  bound " + label + " " + six_digits(bound.value) + " vs R(K) " +
+                       six_digits(run_bound.measured) + ": ";
+    if (bound.conditions_hold()) {
+      line += "holds (" + six_digits(run_bound.tightness) + "x)";
+    } else {
+      line += "conditions fail";
+      std::string separator = " (";
+      for (const BoundCondition& condition : bound.conditions) {
+        if (condition.holds) continue;
+        line += separator + condition.rule + ": " + six_digits(condition.value) + " vs " +
+                six_digits(condition.threshold);
+        separator = "; ";
+      }
+      line += ")";
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
 }
 
 std::string one_line_summary(const BuiltRun& run, const RunResult& result,

@@ -301,7 +301,10 @@ TEST(ThreadsAsyncOutcomes, DivergenceStopsTheRun) {
     EXPECT_NE(result.status.message().find("non-finite by iteration"), std::string::npos)
         << note << ": " << result.status.message();
     EXPECT_LT(result.iterations, setup.run.iterations) << note;
-    expect_async_counters(setup, result, note);
+    // The run stops after a few dozen updates, so on a loaded machine some passive worker may
+    // not have been scheduled before the stop: only the side totals are checked (seen failing
+    // 2 times in 8 with eight copies of this test running at once).
+    expect_async_counters(setup, result, note, false);
   }
 }
 

@@ -55,8 +55,13 @@ Bound apsgd_bound(const BoundConstants& constants, const BoundSchedule& schedule
   }
   Bound bound = descent_bound(constants, schedule,
                               constants.noise_variance / static_cast<double>(constants.batch_size));
+  // The staleness term 2L²Tη²σ²/M: the noise of the T updates a stale gradient missed.
+  const double eta = schedule.step;
+  const double L = constants.smoothness;
+  bound.value += 2.0 * L * L * static_cast<double>(staleness_bound) * eta * eta *
+                 constants.noise_variance / static_cast<double>(constants.batch_size);
   bound.name = "apsgd";
-  bound.source = "Lian, Huang, Li, Liu 2015 (asynchronous parallel SGD), constant step";
+  bound.source = "Lian, Huang, Li, Liu 2015 (asynchronous parallel SGD), Theorem 1, constant step";
   bound.provenance = Provenance::kRecalled;
   const double eta_l = schedule.step * constants.smoothness;
   const double t = staleness_bound;

@@ -14,6 +14,10 @@
 /// | hsgd, M = 2   | hsgd_two_level, the random-grouping sandwich, hsgd_rate_corollary    |
 /// | hsgd, M ≥ 3   | hsgd_multilevel, the random-grouping sandwich                        |
 ///
+/// The sandwich adds Φ_{P_ℓ} for each distinct period (the longest is a bound on the run; the
+/// others are references, RunBound::reference) and the random-grouping H-SGD value (a
+/// reference).
+///
 /// Constants: L, σ², Δ from the estimates. The recalled gossip theorems assume a uniform bound
 /// ζ² ≥ ζ²(x) and get the estimates' ζ² (exact when the problem knows it, else the largest
 /// along the trajectory). The derived periodic-averaging bounds allow the divergences to be
@@ -45,6 +49,12 @@ struct RunBound {
   /// when false, the first iteration where it failed.
   bool holds_at_every_checkpoint = true;
   std::int64_t first_violation = -1;
+  /// True for a comparison that is not a bound on this run: the lower rungs of the H-SGD
+  /// sandwich (local SGD with a period shorter than the longest) and the H-SGD bound at a
+  /// random grouping's expected divergences. Only Φ_{P_M}, the longest period's local SGD
+  /// bound, bounds the H-SGD run whatever its grouping; a reference that R(K) exceeds is not a
+  /// finding.
+  bool reference = false;
 };
 
 struct RunBounds {

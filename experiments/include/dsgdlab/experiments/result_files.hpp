@@ -74,7 +74,8 @@ nlohmann::json run_summary(const BuiltRun& run, const RunResult& result);
 
 /// Writes config.toml, trace.csv, timing.csv, bounds.csv and then summary.json into `directory`
 /// (created if missing), each atomically. Throws std::runtime_error when the file system refuses.
-void write_run_results(const std::filesystem::path& directory, const BuiltRun& run,
-                       const RunResult& result);
+/// Returns the bounds it wrote.
+RunBounds write_run_results(const std::filesystem::path& directory, const BuiltRun& run,
+                            const RunResult& result);
 
 }  // namespace dsgdlab

@@ -16,8 +16,12 @@ Bound sgd_bound(const BoundConstants& constants, const BoundSchedule& schedule);
 Bound allreduce_sgd_bound(const BoundConstants& constants, const BoundSchedule& schedule);
 
 /// A-PSGD `[recalled]` (Lian, Huang, Li, Liu 2015, asynchronous parallel SGD for non-convex
-/// optimisation, constant step): with staleness bound T and Lη + 2L²T²η² ≤ 1 (mean
-/// convention), R(K) ≤ 2Δ/(ηK) + Lησ²/M, K the updates applied by the server.
+/// optimisation, Theorem 1, constant step): with staleness bound T and Lη + 2L²T²η² ≤ 1 (mean
+/// convention, η = Mγ),
+///   R(K) ≤ 2Δ/(ηK) + Lησ²/M + 2L²Tη²σ²/M,   K the updates applied by the server.
+/// theory.md §5 recalls the bound without the staleness term 2L²Tη²σ²/M (the paper's
+/// 2σ²L²MTγ²); that form is violated by an exact linear example (docs/theory.md §4.1, tested
+/// in test_sgd_bounds.cpp), so the term, as we recall the paper, is restored.
 Bound apsgd_bound(const BoundConstants& constants, const BoundSchedule& schedule,
                   int staleness_bound);
 
