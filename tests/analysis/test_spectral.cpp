@@ -222,6 +222,24 @@ TEST(MixingSpectrum, SparseSolverIsDeterministic) {
   EXPECT_EQ(first.iterations, second.iterations);
 }
 
+TEST(MixingSpectrum, SparseSolverKeepsRelativePrecisionWithTinyWeights) {
+  // E[W] of a ring of 200 with π = 1e-6 on every edge (pairs that rarely average): W = I −
+  // ½·1e-6·L_ring, 1 − λ_2 = ½·1e-6·4sin²(π/n) ≈ 4.9e-10. The dense solver's absolute error
+  // (~1e-14) would be a relative error of 1e-5 here; the sparse one works on the Laplacian's
+  // weights and keeps the Lanczos tolerance (1e-10) relative, so 1e-9 relative holds.
+  constexpr int n = 200;
+  const Graph graph = ring(n);
+  const std::vector<double> pi(graph.num_edges(), 1e-6);
+  const SparseMatrix expected = adpsgd_expected_mixing(graph, pi);
+  const double sine = std::sin(kPi / n);
+  const double gap = 2e-6 * sine * sine;
+  const MixingSpectrum s = mixing_spectrum(expected, sparse());
+  SCOPED_TRACE(s.status.to_string());
+  EXPECT_TRUE(s.status.is_ok());
+  EXPECT_NEAR(s.spectral_gap, gap, kSparseTolerance * gap);
+  EXPECT_NEAR(1.0 - adpsgd_rho(s), gap, 1e-6 * gap);  // ρ itself is rounded to ε = 2e-16
+}
+
 TEST(MixingSpectrum, SingleWorkerHasNoGap) {
   SparseMatrix w(1, 1);
   w.insert(0, 0) = 1.0;

@@ -375,8 +375,7 @@ enum class Definiteness { kPositive, kSingular, kIndefinite };
 /// the factorisation as zero.
 Definiteness classify(const Ldlt& factor, double max_diagonal, Index n) {
   if (factor.info() != Eigen::Success) return Definiteness::kSingular;
-  const double threshold =
-      kSingularPivotFactor * static_cast<double>(n) * kEpsilon * std::max(max_diagonal, 1.0);
+  const double threshold = kSingularPivotFactor * static_cast<double>(n) * kEpsilon * max_diagonal;
   const Vector pivots = factor.vectorD();
   if (pivots.minCoeff() < -threshold) return Definiteness::kIndefinite;
   if (pivots.cwiseAbs().minCoeff() <= threshold) return Definiteness::kSingular;
