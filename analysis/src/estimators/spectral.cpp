@@ -671,7 +671,7 @@ EndEstimate smallest_end(const SparseMatrix& w_sym, const SpectralOptions& optio
     if (!r.converged && r.error.empty() &&
         upper * tolerance >= kInertiaResolutionFactor * kEpsilon * max_diagonal) {
       if (definite_below(upper * (1.0 - tolerance))) {
-        end.gap_part = upper * (1.0 - 0.5 * tolerance);
+        end.gap_part = upper;  // certified: s ∈ (upper·(1 − tolerance), upper]
       } else {
         const auto [low, high] = bisect(upper);
         end.gap_part = 0.5 * (low + high);
