@@ -22,8 +22,7 @@ using nlohmann::json;
 class TempDirectory {
  public:
   explicit TempDirectory(const std::string& name)
-      : path_(fs::temp_directory_path() /
-              ("dsgdlab_" + name + "_" + std::to_string(::getpid()))) {
+      : path_(fs::temp_directory_path() / ("dsgdlab_" + name + "_" + std::to_string(::getpid()))) {
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -82,8 +81,7 @@ class FakeSuite {
   FakeSuite(fs::path directory, std::string name)
       : directory_(std::move(directory)), name_(std::move(name)) {}
 
-  void add_claim(const std::string& name, const std::string& verdict, json params,
-                 int line = 10) {
+  void add_claim(const std::string& name, const std::string& verdict, json params, int line = 10) {
     claims_.push_back(
         {{"name", name}, {"verdict", verdict}, {"line", line}, {"params", std::move(params)}});
   }
@@ -146,8 +144,8 @@ inline FakeSuite rate_suite(const fs::path& directory, double slope, double leve
                      .summary = fake_summary(r, iterations)});
     }
   }
-  suite.add_claim("sgd_rate", "rate", {{"where", {{"algorithm.name", "sgd"}}},
-                                       {"x", "run.iterations"}});
+  suite.add_claim("sgd_rate", "rate",
+                  {{"where", {{"algorithm.name", "sgd"}}}, {"x", "run.iterations"}});
   return suite;
 }
 

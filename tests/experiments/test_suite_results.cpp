@@ -1,12 +1,11 @@
 // Reading suite results directories: suite.json, run summaries, numeric CSV, suite discovery.
 
-#include "dsgdlab/experiments/suite_results.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "dsgdlab/core/errors.hpp"
+#include "dsgdlab/experiments/suite_results.hpp"
 #include "suite_results_test_support.hpp"
 
 namespace dsgdlab {
@@ -46,8 +45,7 @@ TEST(SuiteResults, ReadsManifestClaimsAndRuns) {
   EXPECT_EQ(results.runs[1].replicate, 1);
   EXPECT_EQ(results.runs[1].point.at("run.iterations"), 100);
   EXPECT_EQ(results.runs[1].directory, results.directory / "runs" / "0000000000000002");
-  EXPECT_DOUBLE_EQ(results.runs[0].summary["final"]["running_avg_grad_norm_sq"].get<double>(),
-                   0.1);
+  EXPECT_DOUBLE_EQ(results.runs[0].summary["final"]["running_avg_grad_norm_sq"].get<double>(), 0.1);
 }
 
 TEST(SuiteResults, MissingManifestIsAnInputError) {
@@ -58,7 +56,8 @@ TEST(SuiteResults, MissingManifestIsAnInputError) {
 
 TEST(SuiteResults, MalformedManifestNamesFileAndLine) {
   TempDirectory temp("suite_results_malformed");
-  write_text(temp.path() / "suite.json", "{\n  \"format\": \"dsgdlab-suite-results/1\",\n  oops\n}");
+  write_text(temp.path() / "suite.json",
+             "{\n  \"format\": \"dsgdlab-suite-results/1\",\n  oops\n}");
   const std::string message = message_of([&] { read_suite_results(temp.path()); });
   EXPECT_NE(message.find("suite.json:3"), std::string::npos) << message;
 }
@@ -93,11 +92,13 @@ TEST(SuiteResults, FindsOneSuiteOrItsSubdirectories) {
   const auto one = find_suite_directories(temp.path() / "b_suite");
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0], temp.path() / "b_suite");
-  EXPECT_NE(message_of([&] { find_suite_directories(temp.path() / "not_a_suite"); })
-                .find("holds no suite results"),
+  EXPECT_NE(message_of([&] {
+              find_suite_directories(temp.path() / "not_a_suite");
+            }).find("holds no suite results"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { find_suite_directories(temp.path() / "nowhere"); })
-                .find("is not a directory"),
+  EXPECT_NE(message_of([&] {
+              find_suite_directories(temp.path() / "nowhere");
+            }).find("is not a directory"),
             std::string::npos);
 }
 
@@ -124,8 +125,9 @@ TEST(NumericCsv, BadCellNamesFileLineAndColumn) {
   EXPECT_NE(message.find("t.csv:3: column loss: \"abc\" is not a number"), std::string::npos)
       << message;
   write_text(temp.path() / "u.csv", "iteration,loss\n0,1,2\n");
-  EXPECT_NE(message_of([&] { read_numeric_csv(temp.path() / "u.csv"); }).find("u.csv:2: has 3 cells"),
-            std::string::npos);
+  EXPECT_NE(
+      message_of([&] { read_numeric_csv(temp.path() / "u.csv"); }).find("u.csv:2: has 3 cells"),
+      std::string::npos);
 }
 
 TEST(DescribePoint, ListsKeysAndValues) {
