@@ -86,7 +86,16 @@ class FakeSuite {
         {{"name", name}, {"verdict", verdict}, {"line", line}, {"params", std::move(params)}});
   }
 
-  void add_run(FakeRun run) { runs_.push_back(std::move(run)); }
+  void add_run(json point, json summary, int replicate = 0, std::string trace_csv = "",
+               std::string bounds_csv = "") {
+    FakeRun run;
+    run.point = std::move(point);
+    run.summary = std::move(summary);
+    run.replicate = replicate;
+    run.trace_csv = std::move(trace_csv);
+    run.bounds_csv = std::move(bounds_csv);
+    runs_.push_back(std::move(run));
+  }
 
   /// Writes suite.json and every run's files. Runs get ids 0000000000000001, ....
   void write(bool skip_last_summary = false) const {
@@ -139,9 +148,8 @@ inline FakeSuite rate_suite(const fs::path& directory, double slope, double leve
   for (const int iterations : {100, 400, 1600}) {
     for (int replicate = 0; replicate < 2; ++replicate) {
       const double r = level * (replicate == 0 ? 1.0 : 1.1) * std::pow(iterations, slope);
-      suite.add_run({.point = {{"run.iterations", iterations}, {"algorithm.name", "sgd"}},
-                     .replicate = replicate,
-                     .summary = fake_summary(r, iterations)});
+      suite.add_run({{"run.iterations", iterations}, {"algorithm.name", "sgd"}},
+                    fake_summary(r, iterations), replicate);
     }
   }
   suite.add_claim("sgd_rate", "rate",

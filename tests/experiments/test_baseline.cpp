@@ -13,6 +13,7 @@
 namespace dsgdlab {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::TempDirectory;
 using testing::write_text;
 

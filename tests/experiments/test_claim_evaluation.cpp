@@ -12,9 +12,9 @@
 namespace dsgdlab {
 namespace {
 
+namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::fake_summary;
-using testing::FakeRun;
 using testing::FakeSuite;
 using testing::halving_trace;
 using testing::TempDirectory;
@@ -73,7 +73,7 @@ TEST(RateClaim, DivergedRunFailsWithAClearMeasuredText) {
       summary["final"]["running_avg_grad_norm_sq"] = nullptr;
       summary["status"] = "diverged";
     }
-    suite.add_run({.point = {{"run.iterations", k}}, .summary = summary});
+    suite.add_run({{"run.iterations", k}}, summary, 0);
   }
   suite.add_claim("r", "rate", {{"x", "run.iterations"}});
   const ClaimVerdict result = only_verdict(suite);
@@ -108,7 +108,7 @@ TEST(RateClaim, BadParametersNameFileLineAndKey) {
   {
     FakeSuite suite(temp.path() / "few", "s");
     for (const int k : {100, 400}) {
-      suite.add_run({.point = {{"run.iterations", k}}, .summary = fake_summary(0.1, k)});
+      suite.add_run({{"run.iterations", k}}, fake_summary(0.1, k), 0);
     }
     suite.add_claim("few", "rate", {{"x", "run.iterations"}});
     const std::string message = only_error(suite);
@@ -136,8 +136,7 @@ TEST(RateClaim, PointsThatShareXMustBeToldApart) {
   TempDirectory temp("claim_rate_ambiguous");
   FakeSuite suite = testing::rate_suite(temp.path(), -0.5);
   for (const int k : {100, 400, 1600}) {
-    suite.add_run({.point = {{"run.iterations", k}, {"algorithm.name", "dpsgd"}},
-                   .summary = fake_summary(0.1, k)});
+    suite.add_run({{"run.iterations", k}, {"algorithm.name", "dpsgd"}}, fake_summary(0.1, k), 0);
   }
   suite.add_claim("both", "rate", {{"x", "run.iterations"}});
   const std::string message = only_error(suite);
@@ -153,10 +152,8 @@ FakeSuite speedup_suite(const fs::path& directory, double target) {
   FakeSuite suite(directory, "speedup");
   for (const int n : {2, 4, 8}) {
     for (int replicate = 0; replicate < 2; ++replicate) {
-      suite.add_run({.point = {{"run.workers", n}},
-                     .replicate = replicate,
-                     .summary = fake_summary(0.01),
-                     .trace_csv = halving_trace(8.0 / n, 40)});
+      suite.add_run({{"run.workers", n}}, fake_summary(0.01), replicate,
+                    halving_trace(8.0 / n, 40));
     }
   }
   suite.add_claim("speedup", "linear_speedup",
@@ -184,7 +181,7 @@ TEST(LinearSpeedupClaim, TargetNeverReachedFails) {
 TEST(LinearSpeedupClaim, UnknownMetricIsAnError) {
   TempDirectory temp("claim_speedup_metric");
   FakeSuite suite(temp.path(), "s");
-  suite.add_run({.point = {{"run.workers", 2}}, .summary = fake_summary(0.1)});
+  suite.add_run({{"run.workers", 2}}, fake_summary(0.1), 0);
   suite.add_claim("m", "linear_speedup",
                   {{"x", "run.workers"}, {"metric", "accuracy"}, {"target", 0.1}});
   const std::string message = only_error(suite);
@@ -214,12 +211,9 @@ FakeSuite bound_suite(const fs::path& directory, bool conditions_hold, double bo
     json summary = fake_summary(0.25, 20);
     summary["bounds"]["list"].push_back(bound_entry(conditions_hold));
     // R = 0.5, 0.25 in both replicates; the bound 1 and bound_at_20.
-    suite.add_run(
-        {.point = {{"algorithm.name", "sgd"}},
-         .replicate = replicate,
-         .summary = summary,
-         .bounds_csv = "iteration,running_avg_grad_norm_sq,sgd_theorem\n10,0.5,1\n20,0.25," +
-                       std::to_string(bound_at_20) + "\n"});
+    suite.add_run({{"algorithm.name", "sgd"}}, summary, replicate, "",
+                  "iteration,running_avg_grad_norm_sq,sgd_theorem\n10,0.5,1\n20,0.25," +
+                      std::to_string(bound_at_20) + "\n");
   }
   suite.add_claim("holds", "bound_holds",
                   {{"where", {{"algorithm.name", "sgd"}}}, {"bound", "sgd_theorem"}});
@@ -266,7 +260,7 @@ TEST(BoundHoldsClaim, RequireConditionsFalseEvaluatesAnyway) {
 TEST(BoundHoldsClaim, UnknownBoundIsAnError) {
   TempDirectory temp("claim_bound_unknown");
   FakeSuite suite(temp.path(), "s");
-  suite.add_run({.point = {{"algorithm.name", "sgd"}}, .summary = fake_summary(0.1)});
+  suite.add_run({{"algorithm.name", "sgd"}}, fake_summary(0.1), 0);
   suite.add_claim("b", "bound_holds", {{"where", {{"algorithm.name", "sgd"}}}, {"bound", "nope"}});
   const std::string message = only_error(suite);
   EXPECT_NE(message.find("key 'bound' (\"nope\") is not a bound of runs/0000000000000001"),
@@ -277,8 +271,8 @@ TEST(BoundHoldsClaim, UnknownBoundIsAnError) {
 TEST(BoundHoldsClaim, WhereMustSelectOnePoint) {
   TempDirectory temp("claim_bound_two");
   FakeSuite suite(temp.path(), "s");
-  suite.add_run({.point = {{"run.workers", 2}}, .summary = fake_summary(0.1)});
-  suite.add_run({.point = {{"run.workers", 4}}, .summary = fake_summary(0.1)});
+  suite.add_run({{"run.workers", 2}}, fake_summary(0.1), 0);
+  suite.add_run({{"run.workers", 4}}, fake_summary(0.1), 0);
   suite.add_claim("b", "bound_holds", {{"where", json::object()}, {"bound", "x"}});
   const std::string message = only_error(suite);
   EXPECT_NE(message.find("must select one run point, it selects 2"), std::string::npos) << message;
@@ -294,14 +288,10 @@ FakeSuite heterogeneity_suite(const fs::path& directory, double robust_slow_halv
                                                        {"allreduce_sgd", 10.0}};
   for (const auto& [algorithm, slow_halving] : algorithms) {
     for (int replicate = 0; replicate < 2; ++replicate) {
-      suite.add_run({.point = {{"algorithm.name", algorithm}, {"cost.slow_workers", json::array()}},
-                     .replicate = replicate,
-                     .summary = fake_summary(0.1),
-                     .trace_csv = halving_trace(1.0, 100)});
-      suite.add_run({.point = {{"algorithm.name", algorithm}, {"cost.slow_workers", slow}},
-                     .replicate = replicate,
-                     .summary = fake_summary(0.1),
-                     .trace_csv = halving_trace(slow_halving, 100)});
+      suite.add_run({{"algorithm.name", algorithm}, {"cost.slow_workers", json::array()}},
+                    fake_summary(0.1), replicate, halving_trace(1.0, 100));
+      suite.add_run({{"algorithm.name", algorithm}, {"cost.slow_workers", slow}}, fake_summary(0.1),
+                    replicate, halving_trace(slow_halving, 100));
     }
   }
   suite.add_claim("robust", "heterogeneity_robustness",
@@ -358,9 +348,8 @@ FakeSuite sandwich_suite(const fs::path& directory, double outer_bound) {
                                      {{"name", "sandwich_local_sgd_2"}, {"value", 10.0}},
                                      {{"name", "sandwich_local_sgd_8"}, {"value", outer_bound}}};
       }
-      suite.add_run({.point = {{"algorithm.name", algorithm}, {"algorithm.local_period", period}},
-                     .replicate = replicate,
-                     .summary = summary});
+      suite.add_run({{"algorithm.name", algorithm}, {"algorithm.local_period", period}}, summary,
+                    replicate);
     }
   }
   suite.add_claim("sandwich", "sandwich",
@@ -400,14 +389,10 @@ TEST(ExactnessClaim, SameTraceDivergenceIdentityAndSpectral) {
       "10,0.5,0.75,0.25,0.5,1e-32,3e-33,7e-33\n";
   json spectral_summary = fake_summary(0.1);
   spectral_summary["spectral"] = {{{"rho", 0.6476030138606879}}};
-  suite.add_run(
-      {.point = {{"algorithm.name", "hsgd"}}, .summary = fake_summary(0.1), .trace_csv = split});
-  suite.add_run({.point = {{"algorithm.name", "local_sgd"}},
-                 .summary = fake_summary(0.1),
-                 .trace_csv = split});
-  suite.add_run({.point = {{"algorithm.name", "dpsgd"}},
-                 .summary = spectral_summary,
-                 .trace_csv = "iteration,loss\n0,1.0000000001\n10,0.5\n"});
+  suite.add_run({{"algorithm.name", "hsgd"}}, fake_summary(0.1), 0, split);
+  suite.add_run({{"algorithm.name", "local_sgd"}}, fake_summary(0.1), 0, split);
+  suite.add_run({{"algorithm.name", "dpsgd"}}, spectral_summary, 0,
+                "iteration,loss\n0,1.0000000001\n10,0.5\n");
   suite.add_claim("exact", "exactness",
                   {{"checks",
                     {{{"kind", "same_trace"},
@@ -436,12 +421,9 @@ TEST(ExactnessClaim, SameTraceDivergenceIdentityAndSpectral) {
 TEST(ExactnessClaim, DifferentTracesFailBitwise) {
   TempDirectory temp("claim_exactness_fail");
   FakeSuite suite(temp.path(), "exact");
-  suite.add_run({.point = {{"algorithm.name", "a"}},
-                 .summary = fake_summary(0.1),
-                 .trace_csv = "iteration,loss\n0,1\n10,0.5\n"});
-  suite.add_run({.point = {{"algorithm.name", "b"}},
-                 .summary = fake_summary(0.1),
-                 .trace_csv = "iteration,loss\n0,1\n10,0.5000001\n"});
+  suite.add_run({{"algorithm.name", "a"}}, fake_summary(0.1), 0, "iteration,loss\n0,1\n10,0.5\n");
+  suite.add_run({{"algorithm.name", "b"}}, fake_summary(0.1), 0,
+                "iteration,loss\n0,1\n10,0.5000001\n");
   suite.add_claim("exact", "exactness",
                   {{"checks",
                     {{{"kind", "same_trace"},
@@ -456,7 +438,7 @@ TEST(ExactnessClaim, DifferentTracesFailBitwise) {
 TEST(ExactnessClaim, UnknownCheckKindIsAnError) {
   TempDirectory temp("claim_exactness_kind");
   FakeSuite suite(temp.path(), "exact");
-  suite.add_run({.point = {{"algorithm.name", "a"}}, .summary = fake_summary(0.1)});
+  suite.add_run({{"algorithm.name", "a"}}, fake_summary(0.1), 0);
   suite.add_claim("exact", "exactness", {{"checks", {{{"kind", "bitwise"}}}}});
   const std::string message = only_error(suite);
   EXPECT_NE(message.find("key 'checks[0].kind' (\"bitwise\") must be same_trace"),

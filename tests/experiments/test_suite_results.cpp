@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <limits>
 
 #include "dsgdlab/core/errors.hpp"
 #include "dsgdlab/experiments/suite_results.hpp"
@@ -11,7 +13,7 @@
 namespace dsgdlab {
 namespace {
 
-using testing::FakeRun;
+namespace fs = std::filesystem;
 using testing::FakeSuite;
 using testing::TempDirectory;
 using testing::write_text;
