@@ -34,7 +34,7 @@ constexpr double kNoiseFloor = 1e-8;
 /// The replicates of one run point, ordered by replicate index.
 struct PointGroup {
   json point;
-  std::vector<const SuiteRun*> replicates;
+  std::vector<const SuiteResultsRun*> replicates;
 };
 
 /// A time series read from one run's trace.csv.
@@ -65,10 +65,11 @@ std::string fmt(double value) { return format_verdict_number(value); }
 /// line and the key.
 class ClaimContext {
  public:
-  ClaimContext(const SuiteResults& suite, const SuiteClaim& claim) : suite_(suite), claim_(claim) {}
+  ClaimContext(const SuiteResults& suite, const SuiteResultsClaim& claim)
+      : suite_(suite), claim_(claim) {}
 
   const SuiteResults& suite() const { return suite_; }
-  const SuiteClaim& claim() const { return claim_; }
+  const SuiteResultsClaim& claim() const { return claim_; }
   const json& params() const { return claim_.params; }
 
   InputError error(const std::string& key, const std::string& problem) const {
@@ -148,7 +149,7 @@ class ClaimContext {
   std::vector<PointGroup> select(const json& where, const std::string& key) const {
     std::vector<PointGroup> groups;
     std::map<std::string, std::size_t> index;
-    for (const SuiteRun& run : suite_.runs) {
+    for (const SuiteResultsRun& run : suite_.runs) {
       if (!point_matches(run.point, where)) continue;
       const std::string id = run.point.dump();
       auto [found, inserted] = index.emplace(id, groups.size());
@@ -157,14 +158,16 @@ class ClaimContext {
     }
     if (groups.empty()) {
       std::set<std::string> points;
-      for (const SuiteRun& run : suite_.runs) points.insert(describe_point(run.point));
+      for (const SuiteResultsRun& run : suite_.runs) points.insert(describe_point(run.point));
       std::string list;
       for (const auto& point : points) list += "\n  " + point;
       throw error(key, where.dump() + " selects no run point; the points are:" + list);
     }
     for (PointGroup& group : groups) {
       std::sort(group.replicates.begin(), group.replicates.end(),
-                [](const SuiteRun* a, const SuiteRun* b) { return a->replicate < b->replicate; });
+                [](const SuiteResultsRun* a, const SuiteResultsRun* b) {
+                  return a->replicate < b->replicate;
+                });
     }
     return groups;
   }
@@ -195,7 +198,7 @@ class ClaimContext {
   }
 
   /// f*: constants.optimum_value.value of a run.
-  double optimum(const SuiteRun& run, const char* key) const {
+  double optimum(const SuiteResultsRun& run, const char* key) const {
     const json& summary = run.summary;
     if (summary.contains("constants") && summary["constants"].contains("optimum_value") &&
         summary["constants"]["optimum_value"].is_object() &&
@@ -209,7 +212,8 @@ class ClaimContext {
 
   /// The (time, metric) series of a run's trace.csv. A leading NaN row (R(0) is undefined)
   /// is dropped.
-  TimeSeries series(const SuiteRun& run, const std::string& metric, const std::string& time) const {
+  TimeSeries series(const SuiteResultsRun& run, const std::string& metric,
+                    const std::string& time) const {
     const NumericCsv trace = read_numeric_csv(run.directory / "trace.csv");
     if (!trace.has(time)) throw error("time", "\"" + time + "\" is not a column of trace.csv");
     TimeSeries series;
@@ -257,10 +261,10 @@ class ClaimContext {
 
  private:
   const SuiteResults& suite_;
-  const SuiteClaim& claim_;
+  const SuiteResultsClaim& claim_;
 };
 
-double final_r(const SuiteRun& run) {
+double final_r(const SuiteResultsRun& run) {
   const json& summary = run.summary;
   if (!summary.contains("final") || !summary["final"].is_object()) return kNaN;
   return summary["final"].contains("running_avg_grad_norm_sq")
@@ -268,7 +272,7 @@ double final_r(const SuiteRun& run) {
              : kNaN;
 }
 
-std::string status_of(const SuiteRun& run) {
+std::string status_of(const SuiteResultsRun& run) {
   return run.summary.contains("status") && run.summary["status"].is_string()
              ? run.summary["status"].get<std::string>()
              : "unknown";
@@ -278,10 +282,10 @@ std::string status_of(const SuiteRun& run) {
 std::vector<int> common_replicates(const ClaimContext& context,
                                    const std::vector<PointGroup>& groups) {
   std::set<int> common;
-  for (const SuiteRun* run : groups.front().replicates) common.insert(run->replicate);
+  for (const SuiteResultsRun* run : groups.front().replicates) common.insert(run->replicate);
   for (const PointGroup& group : groups) {
     std::set<int> mine;
-    for (const SuiteRun* run : group.replicates) mine.insert(run->replicate);
+    for (const SuiteResultsRun* run : group.replicates) mine.insert(run->replicate);
     std::set<int> both;
     std::set_intersection(common.begin(), common.end(), mine.begin(), mine.end(),
                           std::inserter(both, both.begin()));
@@ -291,8 +295,8 @@ std::vector<int> common_replicates(const ClaimContext& context,
   return {common.begin(), common.end()};
 }
 
-const SuiteRun& replicate_of(const PointGroup& group, int replicate) {
-  for (const SuiteRun* run : group.replicates) {
+const SuiteResultsRun& replicate_of(const PointGroup& group, int replicate) {
+  for (const SuiteResultsRun* run : group.replicates) {
     if (run->replicate == replicate) return *run;
   }
   throw std::logic_error("replicate_of: no replicate " + std::to_string(replicate));
@@ -370,7 +374,7 @@ Verdict evaluate_rate(const ClaimContext& context) {
   for (int replicate : common_replicates(context, groups)) {
     Series series;
     for (const auto& [value, group] : sorted) {
-      const SuiteRun& run = replicate_of(group, replicate);
+      const SuiteResultsRun& run = replicate_of(group, replicate);
       const double r = final_r(run);
       if (!(std::isfinite(r) && r > 0.0)) {
         return failed("rate", claim,
@@ -415,7 +419,7 @@ Verdict evaluate_linear_speedup(const ClaimContext& context) {
   for (int replicate : common_replicates(context, groups)) {
     Series series;
     for (const auto& [value, group] : sorted) {
-      const SuiteRun& run = replicate_of(group, replicate);
+      const SuiteResultsRun& run = replicate_of(group, replicate);
       const TimeSeries trace = context.series(run, metric, time);
       const auto reached = time_to_target(trace.times, trace.values, target);
       const std::string where_text = " at " + x + " = " + fmt(value) + ", replicate " +
@@ -445,8 +449,8 @@ Verdict evaluate_linear_speedup(const ClaimContext& context) {
 }
 
 /// The entry of summary.json bounds.list called `name`.
-const json& find_bound(const ClaimContext& context, const SuiteRun& run, const std::string& name,
-                       const char* key) {
+const json& find_bound(const ClaimContext& context, const SuiteResultsRun& run,
+                       const std::string& name, const char* key) {
   const json& summary = run.summary;
   if (summary.contains("bounds") && summary["bounds"].is_object() &&
       summary["bounds"].contains("list") && summary["bounds"]["list"].is_array()) {
@@ -487,7 +491,7 @@ Verdict evaluate_bound_holds(const ClaimContext& context) {
   BoundComparison comparison;
   comparison.bound_name = bound_name;
   std::vector<std::vector<double>> bound_per_seed;
-  for (const SuiteRun* run : group.replicates) {
+  for (const SuiteResultsRun* run : group.replicates) {
     const json& bound = find_bound(context, *run, bound_name, "bound");
     if (require_conditions && !bound.value("conditions_hold", false)) {
       return failed("bound_holds", claim,
@@ -590,7 +594,7 @@ AlgorithmTimes algorithm_times(const ClaimContext& context, const json& where,
                    describe_point(group.point) + "): add a key to where to tell them apart");
     }
     std::vector<double> per_seed;
-    for (const SuiteRun* run : group.replicates) {
+    for (const SuiteResultsRun* run : group.replicates) {
       const TimeSeries trace = context.series(*run, metric, time);
       const auto reached = time_to_target(trace.times, trace.values, target);
       per_seed.push_back(reached ? *reached : kInfinity);
@@ -662,7 +666,7 @@ Verdict evaluate_heterogeneity(const ClaimContext& context) {
 }
 
 /// The value of a bound of the run's summary (bounds.list entry `name`).
-double bound_value(const ClaimContext& context, const SuiteRun& run, const std::string& name,
+double bound_value(const ClaimContext& context, const SuiteResultsRun& run, const std::string& name,
                    const char* key) {
   const json& bound = find_bound(context, run, name, key);
   return bound.contains("value") ? json_number(bound["value"]) : kNaN;
@@ -683,7 +687,7 @@ Verdict evaluate_sandwich(const ClaimContext& context) {
       {&middle, &measurement.hierarchical},
       {&outer, &measurement.outer}};
   for (const auto& [group, values] : parts) {
-    for (const SuiteRun* run : group->replicates) {
+    for (const SuiteResultsRun* run : group->replicates) {
       const double r = final_r(*run);
       if (!std::isfinite(r)) {
         return failed(
@@ -696,7 +700,7 @@ Verdict evaluate_sandwich(const ClaimContext& context) {
   }
   // Bounds from the hierarchical run's summary: sandwich_local_sgd_<P> with the smallest P
   // (P_1) and the largest (P_M), and the H-SGD bound.
-  const SuiteRun& first = *middle.replicates.front();
+  const SuiteResultsRun& first = *middle.replicates.front();
   std::map<long long, std::string> rungs;
   const std::string prefix = "sandwich_local_sgd_";
   if (first.summary.contains("bounds") && first.summary["bounds"].contains("list") &&
@@ -731,7 +735,8 @@ Verdict evaluate_sandwich(const ClaimContext& context) {
   }
   const auto mean_bound = [&](const std::string& name, const char* key) {
     double sum = 0.0;
-    for (const SuiteRun* run : middle.replicates) sum += bound_value(context, *run, name, key);
+    for (const SuiteResultsRun* run : middle.replicates)
+      sum += bound_value(context, *run, name, key);
     return sum / static_cast<double>(middle.replicates.size());
   };
   measurement.inner_bound = mean_bound(rungs.begin()->second, "hierarchical");
@@ -742,8 +747,9 @@ Verdict evaluate_sandwich(const ClaimContext& context) {
 
 /// Largest |a − b| over the columns and rows of two traces (0 for two NaNs, +∞ for a NaN
 /// against a number or different row counts).
-double trace_difference(const ClaimContext& context, const SuiteRun& a, const SuiteRun& b,
-                        const std::vector<std::string>& columns, const std::string& key) {
+double trace_difference(const ClaimContext& context, const SuiteResultsRun& a,
+                        const SuiteResultsRun& b, const std::vector<std::string>& columns,
+                        const std::string& key) {
   const NumericCsv first = read_numeric_csv(a.directory / "trace.csv");
   const NumericCsv second = read_numeric_csv(b.directory / "trace.csv");
   if (first.rows != second.rows) return kInfinity;
@@ -799,7 +805,10 @@ std::vector<std::string> split_parts(const NumericCsv& trace, const std::string&
 }
 
 Verdict evaluate_exactness(const ClaimContext& context) {
-  context.check_keys({"checks"});
+  context.check_keys({"checks", "tolerance"});
+  // A claim-level tolerance is the default of every check that sets none.
+  const std::optional<double> claim_tolerance =
+      context.has("tolerance") ? std::optional<double>(context.number("tolerance")) : std::nullopt;
   if (!context.has("checks") || !context.params()["checks"].is_array() ||
       context.params()["checks"].empty()) {
     throw context.error("checks", "must be a non-empty array of tables {kind = ...}");
@@ -822,7 +831,7 @@ Verdict evaluate_exactness(const ClaimContext& context) {
       }
     };
     const auto tolerance = [&](double fallback) {
-      if (!check.contains("tolerance")) return fallback;
+      if (!check.contains("tolerance")) return claim_tolerance.value_or(fallback);
       if (!check["tolerance"].is_number()) {
         throw context.error(key + ".tolerance", "must be a number");
       }
@@ -855,7 +864,7 @@ Verdict evaluate_exactness(const ClaimContext& context) {
       double divergence = 0.0;
       double consensus = 0.0;
       for (const PointGroup& group : context.select(where, key + ".where")) {
-        for (const SuiteRun* run : group.replicates) {
+        for (const SuiteResultsRun* run : group.replicates) {
           const NumericCsv trace = read_numeric_csv(run->directory / "trace.csv");
           const auto divergence_parts = split_parts(trace, "divergence");
           const auto consensus_parts = split_parts(trace, "consensus");
@@ -881,7 +890,7 @@ Verdict evaluate_exactness(const ClaimContext& context) {
       const double expected = check["expected_rho"].get<double>();
       double residual = 0.0;
       for (const PointGroup& group : context.select(where, key + ".where")) {
-        for (const SuiteRun* run : group.replicates) {
+        for (const SuiteResultsRun* run : group.replicates) {
           const json& spectral = run->summary.value("spectral", json());
           if (!spectral.is_array() || spectral.empty() || !spectral[0].contains("rho")) {
             throw context.error(key + ".where", "selects runs/" + run->id +
@@ -905,7 +914,7 @@ Verdict evaluate_exactness(const ClaimContext& context) {
 
 }  // namespace
 
-ClaimVerdict evaluate_claim(const SuiteResults& suite, const SuiteClaim& claim) {
+ClaimVerdict evaluate_claim(const SuiteResults& suite, const SuiteResultsClaim& claim) {
   const ClaimContext context(suite, claim);
   ClaimVerdict result;
   result.name = claim.name;
@@ -939,7 +948,8 @@ ClaimVerdict evaluate_claim(const SuiteResults& suite, const SuiteClaim& claim) 
 
 std::vector<ClaimVerdict> evaluate_claims(const SuiteResults& suite) {
   std::vector<ClaimVerdict> verdicts;
-  for (const SuiteClaim& claim : suite.claims) verdicts.push_back(evaluate_claim(suite, claim));
+  for (const SuiteResultsClaim& claim : suite.claims)
+    verdicts.push_back(evaluate_claim(suite, claim));
   return verdicts;
 }
 

@@ -39,9 +39,10 @@ std::string optional_string(const nlohmann::json& object, const char* key) {
   return object.at(key).get<std::string>();
 }
 
-SuiteClaim parse_claim(const nlohmann::json& claim, const fs::path& file, std::size_t index) {
+SuiteResultsClaim parse_claim(const nlohmann::json& claim, const fs::path& file,
+                              std::size_t index) {
   const std::string where = "claims[" + std::to_string(index) + "]";
-  SuiteClaim parsed;
+  SuiteResultsClaim parsed;
   parsed.name = string_member(claim, "name", file, where);
   parsed.verdict = string_member(claim, "verdict", file, where);
   if (claim.contains("line") && claim.at("line").is_number_unsigned()) {
@@ -56,10 +57,10 @@ SuiteClaim parse_claim(const nlohmann::json& claim, const fs::path& file, std::s
   return parsed;
 }
 
-SuiteRun parse_run(const nlohmann::json& run, const fs::path& directory, const fs::path& file,
-                   std::size_t index) {
+SuiteResultsRun parse_run(const nlohmann::json& run, const fs::path& directory,
+                          const fs::path& file, std::size_t index) {
   const std::string where = "runs[" + std::to_string(index) + "]";
-  SuiteRun parsed;
+  SuiteResultsRun parsed;
   parsed.id = string_member(run, "id", file, where);
   parsed.label = optional_string(run, "label");
   if (run.contains("point")) {

@@ -21,7 +21,8 @@
 ///   time, max_robust_ratio [2], min_sync_fraction [0.5], where → heterogeneity_verdict.
 /// - `sandwich`: inner, hierarchical, outer (one point each), hierarchical_bound →
 ///   sandwich_verdict.
-/// - `exactness`: checks (same_trace, divergence_identity, spectral) → exactness_verdict.
+/// - `exactness`: checks (same_trace, divergence_identity, spectral), tolerance (the default of
+///   the checks that set none) → exactness_verdict.
 ///
 /// Besides the verdict function's numbers, each verdict carries the numbers the baseline
 /// comparison needs (baseline.hpp): `rate` adds `final_r_at_max_x` and its 95% half-width,
@@ -52,7 +53,7 @@ struct ClaimVerdict {
 };
 
 /// Evaluates one claim of `suite`. Throws InputError for bad claim parameters.
-ClaimVerdict evaluate_claim(const SuiteResults& suite, const SuiteClaim& claim);
+ClaimVerdict evaluate_claim(const SuiteResults& suite, const SuiteResultsClaim& claim);
 
 /// Evaluates every claim of `suite`, in suite-file order.
 std::vector<ClaimVerdict> evaluate_claims(const SuiteResults& suite);

@@ -25,7 +25,7 @@ inline constexpr std::string_view kSuiteResultsFormat = "dsgdlab-suite-results/1
 inline constexpr std::string_view kVerdictsFileName = "verdicts.json";
 
 /// One [[claim]] of the suite file as the manifest records it.
-struct SuiteClaim {
+struct SuiteResultsClaim {
   std::string name;
   /// The verdict kind: "rate", "linear_speedup", "bound_holds", "heterogeneity_robustness",
   /// "sandwich", "exactness".
@@ -37,7 +37,7 @@ struct SuiteClaim {
 };
 
 /// One finished run of the suite (a run point × a replicate).
-struct SuiteRun {
+struct SuiteResultsRun {
   std::string id;
   std::string label;
   /// The values that distinguish the run point, flattened to "table.key" (a JSON object).
@@ -61,8 +61,8 @@ struct SuiteResults {
   bool quick = false;
   std::uint64_t seed = 0;
   int seeds = 1;
-  std::vector<SuiteClaim> claims;
-  std::vector<SuiteRun> runs;
+  std::vector<SuiteResultsClaim> claims;
+  std::vector<SuiteResultsRun> runs;
 };
 
 /// Reads DIR/suite.json and every run's summary.json. Throws InputError (FileFormatError for a
