@@ -354,18 +354,27 @@ int run_report_command(const ReportCommandOptions& options, std::ostream& out, s
     return kExitRunFailed;
   }
   const fs::path notebooks = notebooks_directory();
-  if (run_python({"python3", "-c", "import dsgdlab_plots.report"}, notebooks) != 0) {
+  // Finds the module without running it (find_spec imports only the package).
+  const std::string probe =
+      "import importlib.util, sys\n"
+      "try:\n"
+      "    found = importlib.util.find_spec('dsgdlab_plots.report') is not None\n"
+      "except ImportError as error:\n"
+      "    print(error, file=sys.stderr)\n"
+      "    found = False\n"
+      "sys.exit(0 if found else 1)\n";
+  if (run_python({"python3", "-c", probe}, notebooks) != 0) {
     err << "dsgdlab: the Python module dsgdlab_plots.report cannot be imported from "
         << notebooks.string()
-        << " (the error is above); set DSGDLAB_NOTEBOOKS to the notebooks directory of the "
-           "dsgdlab source, and install its requirements (scripts/setup)\n";
+        << "; set DSGDLAB_NOTEBOOKS to the notebooks directory of the dsgdlab source\n";
     return kExitRunFailed;
   }
   const int status =
       run_python({"python3", "-m", "dsgdlab_plots.report", options.results}, notebooks);
   if (status != 0) {
     err << "dsgdlab: python3 -m dsgdlab_plots.report " << options.results << " failed (exit "
-        << status << ")\n";
+        << status << "; the Python error is above: a missing package such as matplotlib or "
+        << "pandas is installed by scripts/setup)\n";
     return kExitRunFailed;
   }
   out << "report: " << (fs::path(options.results) / "report" / "index.html").string() << '\n';
