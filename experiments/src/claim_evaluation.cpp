@@ -488,9 +488,9 @@ Verdict evaluate_bound_holds(const ClaimContext& context) {
   const bool require_conditions = context.boolean("require_conditions", true);
   const PointGroup group = context.select_one(where, "where");
   const std::string claim = context.claim_text("R(K) below " + bound_name + " at every checkpoint");
-  BoundComparison comparison;
-  comparison.bound_name = bound_name;
-  std::vector<std::vector<double>> bound_per_seed;
+  // Per replicate: checkpoint K → (R(K), bound). Replicates are compared at the checkpoints
+  // they all have (the same ones with iteration probes; time-based probes may differ).
+  std::vector<std::map<double, std::pair<double, double>>> per_replicate;
   for (const SuiteResultsRun* run : group.replicates) {
     const json& bound = find_bound(context, *run, bound_name, "bound");
     if (require_conditions && !bound.value("conditions_hold", false)) {
@@ -498,36 +498,42 @@ Verdict evaluate_bound_holds(const ClaimContext& context) {
                     "conditions fail: " + failing_conditions(bound) + " (runs/" + run->id + ")",
                     "R(K) + CI <= " + bound_name + " at every checkpoint");
     }
-    std::vector<double> checkpoints;
-    std::vector<double> measured;
-    std::vector<double> values;
+    std::map<double, std::pair<double, double>> rows;
     if (bound.value("in_bounds_csv", false)) {
       const NumericCsv table = read_numeric_csv(run->directory / "bounds.csv");
-      checkpoints = table.column("iteration");
-      measured = table.column("running_avg_grad_norm_sq");
-      values = table.column(bound_name);
+      const auto& checkpoints = table.column("iteration");
+      const auto& measured = table.column("running_avg_grad_norm_sq");
+      const auto& values = table.column(bound_name);
+      for (std::size_t row = 0; row < table.rows; ++row) {
+        rows[checkpoints[row]] = {measured[row], values[row]};
+      }
     } else {  // a corollary: one value, at the last checkpoint
-      checkpoints = {json_number(run->summary["final"].value("iteration", json(kNaN)))};
-      measured = {final_r(*run)};
-      values = {bound.contains("value") ? json_number(bound["value"]) : kNaN};
+      const json& final_row = run->summary.value("final", json::object());
+      rows[json_number(final_row.value("iteration", json()))] = {
+          final_r(*run), bound.contains("value") ? json_number(bound["value"]) : kNaN};
     }
-    if (comparison.checkpoints.empty()) {
-      comparison.checkpoints = checkpoints;
-    } else if (checkpoints != comparison.checkpoints) {
-      throw context.error("where", "selects replicates with different checkpoints (runs/" +
-                                       run->id + "): a bound comparison needs the same ones");
+    per_replicate.push_back(std::move(rows));
+  }
+  BoundComparison comparison;
+  comparison.bound_name = bound_name;
+  comparison.per_seed.resize(per_replicate.size());
+  for (const auto& [checkpoint, first_row] : per_replicate.front()) {
+    const bool shared = std::all_of(per_replicate.begin(), per_replicate.end(),
+                                    [&](const auto& rows) { return rows.contains(checkpoint); });
+    if (!shared) continue;
+    comparison.checkpoints.push_back(checkpoint);
+    double bound_sum = 0.0;
+    for (std::size_t s = 0; s < per_replicate.size(); ++s) {
+      const auto& [measured, value] = per_replicate[s].at(checkpoint);
+      comparison.per_seed[s].push_back(measured);
+      bound_sum += value;
     }
-    comparison.per_seed.push_back(std::move(measured));
-    bound_per_seed.push_back(std::move(values));
+    comparison.bound.push_back(bound_sum / static_cast<double>(per_replicate.size()));
   }
   if (comparison.checkpoints.empty()) {
-    return failed("bound_holds", claim, "no checkpoint with K >= 1 in bounds.csv",
+    return failed("bound_holds", claim,
+                  "no checkpoint with K >= 1 that every replicate has in bounds.csv",
                   "R(K) + CI <= " + bound_name + " at every checkpoint");
-  }
-  comparison.bound.assign(comparison.checkpoints.size(), 0.0);
-  for (std::size_t c = 0; c < comparison.checkpoints.size(); ++c) {
-    for (const auto& values : bound_per_seed) comparison.bound[c] += values[c];
-    comparison.bound[c] /= static_cast<double>(bound_per_seed.size());
   }
   Verdict verdict = bound_holds_verdict(comparison);
   verdict.claim = claim;
