@@ -614,12 +614,12 @@ AlgorithmTimes algorithm_times(const ClaimContext& context, const json& where,
     if (i + 1 == points.size()) times.at_max_slowdown = per_seed;
   }
   if (times.series.slowdowns.size() < 2 || times.series.slowdowns.front() != 1.0) {
-    throw context.error(axis == "cost.slow_workers" ? "axis" : "axis",
-                        "\"" + algorithm + "\" needs points at slowdown 1 and at least one more (" +
-                            axis + "), it has " + std::to_string(times.series.slowdowns.size()) +
-                            (times.series.slowdowns.empty()
-                                 ? std::string()
-                                 : " starting at " + fmt(times.series.slowdowns.front())));
+    throw context.error("axis", "\"" + algorithm +
+                                    "\" needs points at slowdown 1 and at least one more (" + axis +
+                                    "), it has " + std::to_string(times.series.slowdowns.size()) +
+                                    (times.series.slowdowns.empty()
+                                         ? std::string()
+                                         : " starting at " + fmt(times.series.slowdowns.front())));
   }
   return times;
 }
