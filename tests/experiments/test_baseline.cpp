@@ -189,5 +189,21 @@ TEST(CheckSuite, DeliberatelySlowedRateRegressesAgainstItsBaseline) {
   EXPECT_EQ(json["claims"][0]["regression"]["metric"], "slope");
 }
 
+TEST(CheckSuite, ClaimsWithoutABaselineSaySo) {
+  TempDirectory temp("baseline_check_notes");
+  testing::rate_suite(temp.path(), -0.5).write();
+  const SuiteResults suite = read_suite_results(temp.path());
+  const SuiteCheck none = check_suite(suite, nullptr);
+  EXPECT_EQ(none.claims[0].baseline_note, "no baseline");
+  EXPECT_TRUE(verdicts_json(none)["claims"][0]["regression"].is_null());
+  Baseline other;
+  other.file = "other.json";
+  other.suite = "rate_suite";
+  other.claims["another_claim"] = {{"slope", -0.5}};
+  const SuiteCheck missing = check_suite(suite, &other);
+  EXPECT_EQ(missing.claims[0].baseline_note, "not in the baseline other.json");
+  EXPECT_TRUE(missing.passed());
+}
+
 }  // namespace
 }  // namespace dsgdlab
