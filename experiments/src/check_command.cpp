@@ -43,7 +43,10 @@ const RegressionCheck* headline(const ClaimOutcome& outcome) {
 std::string baseline_text(const ClaimOutcome& outcome) {
   if (!outcome.baseline_note.empty()) return outcome.baseline_note;
   const RegressionCheck* check = headline(outcome);
-  if (check == nullptr) return "compared: nothing to compare";
+  if (check == nullptr) {
+    return outcome.verdict.kind == "exactness" ? "exact checks: not compared"
+                                               : "no comparable numbers";
+  }
   return std::string(check->regressed ? "regressed: " : "") + check->metric + " " +
          format_verdict_number(check->measured) + " vs " + format_verdict_number(check->baseline) +
          " (allowed " + format_verdict_number(check->allowed) + ")";
