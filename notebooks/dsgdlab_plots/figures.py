@@ -10,10 +10,10 @@ import math
 import re
 from typing import Any, Iterable
 
-import matplotlib
 
-matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None
+import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -21,7 +21,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from . import stats  # noqa: E402
 from .results import Suite, slowdown_of  # noqa: E402
 
-R_LABEL = r"$R(K)=\frac{1}{K}\sum_{k<K}\|\nabla f(\bar x_k)\|^2$"
+R_LABEL = r"$R(K)=\frac{1}{K}\,\Sigma_{k<K}\,\|\nabla f(\bar x_k)\|^2$"
 TIME_LABELS = {"virtual_time_s": "virtual time to target [s]", "iteration": "iterations to target"}
 METRIC_LABELS = {
     "grad_norm_sq": r"$\|\nabla f(\bar x)\|^2$",
@@ -65,7 +65,17 @@ def _apply_rc(ax) -> None:
 def _where_text(where: dict | None) -> str:
     if not where:
         return "all runs"
-    return ", ".join(f"{k.split('.')[-1]}={_short(v)}" for k, v in where.items())
+    return ", ".join(_kv(k, v) for k, v in where.items())
+
+
+def _kv(key: str, value: Any) -> str:
+    """"algorithm.name"=adpsgd → "adpsgd"; "run.workers"=8 → "workers=8"."""
+    last = key.split(".")[-1]
+    if last in ("name", "kind"):
+        return _short(value)
+    if key == "cost.slow_workers":
+        return f"slowdown={_short(value)}"
+    return f"{last}={_short(value)}"
 
 
 def _short(v: Any) -> str:
@@ -93,7 +103,7 @@ def point_label(suite: Suite, point_key: str, vary: Iterable[str] | None = None)
         return str(rows["label"].iloc[0])
     point = json.loads(point_key)
     keys = list(vary) if vary is not None else varying_keys(suite)
-    parts = [f"{k.split('.')[-1]}={_short(point[k])}" for k in keys if k in point]
+    parts = [_kv(k, point[k]) for k in keys if k in point]
     return ", ".join(parts) if parts else "run"
 
 
@@ -124,11 +134,37 @@ def _pos(a: np.ndarray) -> np.ndarray:
     return np.where(a > 0, a, np.nan)
 
 
+def _log_lower(mean: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Lower ends of a band or error bar for a log axis: a lower end ≤ 0 (a wide Student-t
+    interval over few seeds) is drawn at a floor a decade and a half below the smallest
+    positive mean, i.e. "off the bottom", rather than dropped."""
+    mean = np.asarray(mean, dtype=float)
+    lo = np.asarray(lo, dtype=float)
+    pos = mean[np.isfinite(mean) & (mean > 0)]
+    floor = pos.min() / 30 if pos.size else np.nan
+    return np.where(lo > floor, lo, floor)
+
+
+def _yerr_log(mean, lo, hi) -> list[np.ndarray]:
+    mean = np.asarray(mean, dtype=float)
+    return [mean - _log_lower(mean, lo), np.asarray(hi, dtype=float) - mean]
+
+
 def _plot_band(ax, b: pd.DataFrame, x: str, color, label: str, marker: str | None = None,
                lw: float = 1.8) -> None:
     ax.plot(b[x], _pos(b["mean"]), color=color, lw=lw, label=label, marker=marker, ms=4)
     if (b["count"] > 1).any():
-        ax.fill_between(b[x], _pos(b["lo"]), _pos(b["hi"]), color=color, alpha=0.22, lw=0)
+        ax.fill_between(b[x], _log_lower(b["mean"], b["lo"]), _pos(b["hi"]), color=color,
+                        alpha=0.22, lw=0)
+
+
+def _data_xticks(ax, xs) -> None:
+    """Tick a log x axis at the measured x values (K or n), printed plainly."""
+    xs = sorted({float(v) for v in xs if np.isfinite(v) and v > 0})
+    if 1 < len(xs) <= 12:
+        ax.set_xticks(xs)
+        ax.set_xticklabels([f"{v:g}" for v in xs])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def _bound_info(suite: Suite, run_ids: Iterable[str]) -> dict[str, dict]:
@@ -249,8 +285,9 @@ def rate_fit(suite: Suite, where: dict | None = None, x: str = "run.iterations",
     ax.scatter(s["_x"], _pos(s[metric]), s=14, color="C0", alpha=0.45,
                label="measured, one dot per seed")
     b = stats.band(s, "_x", metric)
-    ax.errorbar(b["_x"], b["mean"], yerr=[b["mean"] - b["lo"], b["hi"] - b["mean"]], fmt="o",
+    ax.errorbar(b["_x"], b["mean"], yerr=_yerr_log(b["mean"], b["lo"], b["hi"]), fmt="o",
                 color="C0", ms=6, capsize=4, lw=1.5, label="measured, mean ± 95% CI over seeds")
+    _data_xticks(ax, b["_x"])
     fit = stats.loglog_fit(series)
     _draw_fit(ax, s["_x"].to_numpy(), fit, expected,
               (b["_x"].iloc[0], b["mean"].iloc[0]) if len(b) else None)
@@ -306,8 +343,9 @@ def linear_speedup(suite: Suite, where: dict | None = None, x: str = "run.worker
                label="measured, one dot per seed")
     b = stats.band(reached, "_x", "time_to_target")
     if len(b):
-        ax.errorbar(b["_x"], b["mean"], yerr=[b["mean"] - b["lo"], b["hi"] - b["mean"]],
+        ax.errorbar(b["_x"], b["mean"], yerr=_yerr_log(b["mean"], b["lo"], b["hi"]),
                     fmt="o", color="C0", ms=6, capsize=4, label="measured, mean ± 95% CI")
+    _data_xticks(ax, df["_x"])
     series = [(g["_x"].to_numpy(), g["time_to_target"].to_numpy())
               for _, g in df.sort_values("_x").groupby("replicate")]
     fit = stats.loglog_fit(series)
@@ -376,11 +414,13 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
             if n < len(g) or n == 0:
                 hollow.append(xs[-1])
             means.append(m if np.isfinite(m) else np.nan)
-            errs.append(hw if np.isfinite(hw) else 0.0)
+            hw = hw if np.isfinite(hw) else 0.0
+            errs.append((min(hw, m - m / 30) if np.isfinite(m) else 0.0, hw))
         color = COLORS[i % len(COLORS)]
         label = a + (" (robust)" if a == robust else "")
+        yerr = np.array(errs, dtype=float).T if errs else None
         ax.bar(xs, np.nan_to_num(means, nan=0.0), width=width * 0.92, color=color,
-               yerr=errs, capsize=3, label=label, edgecolor="black", lw=0.5)
+               yerr=yerr, capsize=3, label=label, edgecolor="black", lw=0.5)
         for hx in hollow:
             ax.bar([hx], [ymax * 1.5], width=width * 0.92, fill=False, hatch="//",
                    edgecolor=color, lw=0.8)
@@ -455,16 +495,13 @@ def sandwich_curves(suite: Suite, inner: dict, hierarchical: dict, outer: dict,
     labels = ["local SGD\nshort period", "H-SGD", "local SGD\nlong period"]
     m = np.array([f[0] for f in finals])
     hw = np.array([f[1] if np.isfinite(f[1]) else 0.0 for f in finals])
-    ax2.errorbar(xs - 0.08, _pos(m), yerr=hw, fmt="o-", color="C0", capsize=4, ms=7,
+    ax2.errorbar(xs - 0.08, _pos(m), yerr=_yerr_log(m, m - hw, m + hw), fmt="o-", color="C0", capsize=4, ms=7,
                  label="measured final R(K), mean ± 95% CI")
     ax2.plot(xs + 0.08, _pos(np.array(bvals)), "s--", color="0.15", ms=7,
              label="bound value at the last K")
-    for x, n in zip(xs, rungs):
-        if n:
-            ax2.annotate(n, (x + 0.08, bvals[x]), textcoords="offset points", xytext=(0, 8),
-                         ha="center", fontsize=7, color="0.25") if np.isfinite(bvals[x]) else None
     ax2.set_xticks(xs)
-    ax2.set_xticklabels(labels)
+    ax2.set_xticklabels([f"{lab}\n[{n or 'no bound'}]" for lab, n in zip(labels, rungs)],
+                        fontsize=8)
     ax2.set_xlim(-0.5, 2.5)
     ax2.set_ylabel(R"final $R(K)$ / bound value")
     ax2.set_title("sandwich ordering: inner ≤ H-SGD ≤ outer")
@@ -504,14 +541,11 @@ def staleness_histograms(suite: Suite, where: dict | None = None, by: str | None
         taus = np.array(sorted(g["counts"]))
         counts = np.array([g["counts"][t] for t in taus], dtype=float)
         frac = counts / counts.sum()
-        full = np.arange(0, taus.max() + 2)
-        y = np.zeros(full.size)
-        y[taus] = frac
-        ax.step(full, np.where(y > 0, y, np.nan), where="mid", color=COLORS[i % len(COLORS)],
-                lw=1.6, label=f"{g['label']}: mean τ {np.mean(g['means']):.2f}, max T {g['max']}")
+        ax.plot(taus, frac, "o-", ms=3, lw=1.0, color=COLORS[i % len(COLORS)],
+                label=f"{g['label']}: mean τ {np.mean(g['means']):.2f}, max T {g['max']}")
         ax.axvline(np.mean(g["means"]), color=COLORS[i % len(COLORS)], ls=":", lw=1)
     ax.set_xlabel("staleness τ (updates applied since the snapshot was read)")
-    ax.set_ylabel("fraction of updates")
+    ax.set_ylabel("fraction of updates with this τ")
     ax.set_title(title or f"{suite.name}: staleness distribution ({_where_text(where)})")
     ax.legend(loc="best", framealpha=0.9)
     return fig
@@ -537,6 +571,7 @@ def spectra(suite: Suite, where: dict | None = None, topology_key: str = "topolo
             g = s[s["_topo"].astype(str) == tk].groupby("_n")["rho"].mean()
             ax.plot(g.index, 1 - g.to_numpy(), "o-", color=COLORS[i % len(COLORS)], label=tk)
         _loglog(ax)
+        _data_xticks(ax, ns)
         ax.set_xlabel("workers n")
         ax.set_ylabel(r"spectral gap $1-\rho$")
         ax.set_title(r"$1-\rho$ against n (log–log)")
@@ -560,7 +595,7 @@ def spectra(suite: Suite, where: dict | None = None, topology_key: str = "topolo
                     label=tk)
     _loglog(ax2)
     ax2.set_xlabel(r"spectral gap $1-\rho$")
-    ax2.set_ylabel(r"final consensus distance $\Xi=\frac{1}{n}\sum_i\|x_i-\bar x\|^2$")
+    ax2.set_ylabel(r"final consensus distance $\Xi$ (mean over seeds)")
     ax2.set_title("consensus distance vs spectral gap")
     ax2.legend(loc="best", framealpha=0.9)
     fig.suptitle(title or f"{suite.name}: spectra")
@@ -584,7 +619,6 @@ def same_trace(suite: Suite, a: dict, b: dict, columns: Iterable[str] = ("loss",
     c0 = cols[0] if cols else "loss"
     ax.plot(r0a["iteration"], r0a[c0], lw=2.5, color="C0", label=f"a: {_where_text(a)}")
     ax.plot(r0b["iteration"], r0b[c0], lw=1.2, ls="--", color="C1", label=f"b: {_where_text(b)}")
-    ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel(c0)
     ax.set_title(f"{c0}, first seed")
@@ -595,9 +629,13 @@ def same_trace(suite: Suite, a: dict, b: dict, columns: Iterable[str] = ("loss",
         d = pd.Series(diff, index=m["iteration"]).groupby(level=0).max()
         if (d > 0).any():
             ax2.semilogy(d.index, np.where(d > 0, d, np.nan), color="C3", lw=1.5)
-        ax2.text(0.5, 0.9, f"largest |a − b| = {d.max():.3g}" + (" (identical)" if d.max() == 0
-                                                                  else ""),
-                 transform=ax2.transAxes, ha="center", fontsize=10)
+        same = not (d > 0).any()
+        ax2.text(0.5, 0.5 if same else 0.92,
+                 f"largest |a − b| = {d.max():.3g}" + ("\n(bitwise identical at every checkpoint)"
+                                                       if same else ""),
+                 transform=ax2.transAxes, ha="center", va="center", fontsize=11)
+        if same:
+            ax2.set_yticks([])
     ax2.set_xlabel("iteration")
     ax2.set_ylabel("largest |a − b| over " + ", ".join(cols))
     ax2.set_title("residual per checkpoint (all seeds)")
