@@ -541,13 +541,25 @@ def staleness_histograms(suite: Suite, where: dict | None = None, by: str | None
         taus = np.array(sorted(g["counts"]))
         counts = np.array([g["counts"][t] for t in taus], dtype=float)
         frac = counts / counts.sum()
-        ax.plot(taus, frac, "o-", ms=3, lw=1.0, color=COLORS[i % len(COLORS)],
+        # a line joins consecutive τ only: a gap in the support is a gap in the line
+        xs_, ys_ = [], []
+        for k, (tau, fr) in enumerate(zip(taus, frac)):
+            if k and tau > taus[k - 1] + 1:
+                xs_.append(np.nan)
+                ys_.append(np.nan)
+            xs_.append(tau)
+            ys_.append(fr)
+        ax.plot(xs_, ys_, "o-", ms=3.5, lw=1.0, color=COLORS[i % len(COLORS)],
                 label=f"{g['label']}: mean τ {np.mean(g['means']):.2f}, max T {g['max']}")
         ax.axvline(np.mean(g["means"]), color=COLORS[i % len(COLORS)], ls=":", lw=1)
     ax.set_xlabel("staleness τ (updates applied since the snapshot was read)")
     ax.set_ylabel("fraction of updates with this τ")
     ax.set_title(title or f"{suite.name}: staleness distribution ({_where_text(where)})")
-    ax.legend(loc="best", framealpha=0.9)
+    if len(groups) > 3:
+        fig.set_size_inches(10.5, 4.6)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.9, fontsize=8)
+    else:
+        ax.legend(loc="best", framealpha=0.9)
     return fig
 
 
