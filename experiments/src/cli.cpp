@@ -20,6 +20,7 @@
 #include "dsgdlab/core/errors.hpp"
 #include "dsgdlab/core/version.hpp"
 #include "dsgdlab/experiments/run_command.hpp"
+#include "dsgdlab/experiments/suite_command.hpp"
 #include "dsgdlab/problems/catalog.hpp"
 #include "progress_line.hpp"
 #include "spectral_command.hpp"
@@ -95,14 +96,22 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->capture_default_str();
   list->add_flag("--json", list_json, "Print JSON instead of a table");
 
-  auto* run = app.add_subcommand("run",
-                                 "Run one configuration file (TOML) and write config.toml, "
-                                 "trace.csv, timing.csv, bounds.csv, summary.json");
+  auto* run = app.add_subcommand(
+      "run",
+      "Run one configuration file (TOML) and write config.toml, trace.csv, timing.csv, "
+      "bounds.csv, summary.json; or run every run of a suite file (docs/suites.md)");
   std::string run_config;
   std::string run_output;
-  run->add_option("config", run_config, "Run configuration file (docs/configuration.md)")
+  SuiteCommandOptions suite_options;
+  run->add_option("config", run_config,
+                  "Run configuration file (docs/configuration.md) or suite file "
+                  "(docs/suites.md)")
       ->required();
-  run->add_option("--out", run_output, "Output directory (default: results/<config stem>)");
+  run->add_option("--out", run_output, "Output directory (default: results/<file stem>)");
+  run->add_option("--jobs", suite_options.run.jobs, "Suites: runs at a time")
+      ->capture_default_str();
+  run->add_flag("--quick", suite_options.quick, "Suites: the quick sizes of [suite.quick]");
+  run->add_option("--engine", suite_options.engine, "Suites: override run.engine (sim, threads)");
 
   SpectralCommandOptions spectral_options;
   auto* spectral = add_spectral_subcommand(app, spectral_options);
@@ -132,6 +141,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                                                : std::filesystem::path(run_output);
       // A progress line only on a terminal: the real stderr, attached to a tty.
       const bool terminal = &err == &std::cerr && ::isatty(STDERR_FILENO) == 1;
+      if (is_suite_file(config_file)) {
+        return run_suite_command(config_file, output, suite_options, terminal, out, err);
+      }
+      reject_suite_options(suite_options, run->count("--jobs") > 0, config_file);
       ProgressLine progress(err, terminal, config_file.stem().string());
       const auto outcome = run_config_file(config_file, output, progress.callback());
       progress.finish();

@@ -5,8 +5,12 @@
 
 namespace dsgdlab {
 
-ProgressLine::ProgressLine(std::ostream& out, bool enabled, std::string label)
-    : out_(out), enabled_(enabled), label_(std::move(label)), start_(Clock::now()) {
+ProgressLine::ProgressLine(std::ostream& out, bool enabled, std::string label, std::string unit)
+    : out_(out),
+      enabled_(enabled),
+      label_(std::move(label)),
+      unit_(std::move(unit)),
+      start_(Clock::now()) {
   last_draw_ = start_ - kMinInterval;
 }
 
@@ -20,7 +24,7 @@ void ProgressLine::update(std::int64_t done, std::int64_t total) {
   if (now - last_draw_ < kMinInterval) return;
   last_draw_ = now;
   std::string text =
-      label_ + ": " + std::to_string(done) + "/" + std::to_string(total) + " iterations";
+      label_ + ": " + std::to_string(done) + "/" + std::to_string(total) + " " + unit_;
   if (total > 0) {
     const auto fraction = static_cast<double>(done) / static_cast<double>(total);
     text += " (" + std::to_string(static_cast<int>(100.0 * fraction)) + "%)";

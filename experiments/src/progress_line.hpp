@@ -15,7 +15,8 @@ namespace dsgdlab {
 
 class ProgressLine {
  public:
-  ProgressLine(std::ostream& out, bool enabled, std::string label);
+  /// `unit` names what is counted ("iterations", "runs").
+  ProgressLine(std::ostream& out, bool enabled, std::string label, std::string unit = "iterations");
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
   ~ProgressLine() { finish(); }
@@ -34,6 +35,7 @@ class ProgressLine {
   std::ostream& out_;
   bool enabled_;
   std::string label_;
+  std::string unit_;
   Clock::time_point start_;
   Clock::time_point last_draw_;
   std::size_t drawn_width_ = 0;

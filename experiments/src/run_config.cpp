@@ -12,6 +12,7 @@
 #include "dsgdlab/core/io.hpp"
 #include "dsgdlab/core/version.hpp"
 #include "dsgdlab/problems/nonconvex_separable.hpp"
+#include "run_config_internal.hpp"
 #include "run_config_schema.hpp"
 #include "toml_support.hpp"
 
@@ -376,9 +377,22 @@ RunConfig parse_run_config_text(std::string_view text, const std::filesystem::pa
   }
   if (const auto* suite = root.get("suite")) {
     throw FileFormatError(file, ts::line_of(*suite),
-                          "suite files are not supported yet (issue: suites); this file is a "
-                          "suite");
+                          "this file is a suite ([suite] table): run it with `dsgdlab run "
+                          "SUITE --out DIR`, not as one configuration");
   }
+  return parse_run_config_table(root, file);
+}
+
+RunConfig read_run_config_tables(const toml::table& root, const std::filesystem::path& file) {
+  RunConfig config;
+  config.file = file;
+  const std::filesystem::path base_dir = std::filesystem::absolute(
+      file.has_parent_path() ? file.parent_path() : std::filesystem::path("."));
+  read_tables(root, config, base_dir);
+  return config;
+}
+
+RunConfig parse_run_config_table(const toml::table& root, const std::filesystem::path& file) {
   RunConfig config;
   config.file = file;
   const std::filesystem::path base_dir = std::filesystem::absolute(

@@ -649,9 +649,11 @@ TEST_F(RunConfigTest, FilesThatMustBeNamed) {
             at(9, "cost.compute_trace_file (\"\") must name a file"));
 }
 
-TEST_F(RunConfigTest, SuiteFilesAreRefused) {
+TEST_F(RunConfigTest, SuiteFilesAreRefusedAsOneConfiguration) {
   EXPECT_EQ(error_of("# a suite\n[suite]\nname = \"rates\"\n[defaults]\nworkers = 4\n"),
-            at(2, "suite files are not supported yet (issue: suites); this file is a suite"));
+            at(2,
+               "this file is a suite ([suite] table): run it with `dsgdlab run SUITE --out "
+               "DIR`, not as one configuration"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -85,13 +85,13 @@ TEST_F(RunCommand, BadConfigExitsTwoAndWritesNothing) {
   EXPECT_FALSE(fs::exists(dir_ / "results"));
 }
 
-TEST_F(RunCommand, SuiteMissingFileAndMissingArgumentExitTwo) {
+TEST_F(RunCommand, EmptySuiteMissingFileAndMissingArgumentExitTwo) {
   std::ofstream(dir_ / "suite.toml") << "[suite]\nname = \"rates\"\n";
   const auto suite = run_dsgdlab("run suite.toml", dir_);
   EXPECT_EQ(suite.exit_code, 2) << suite.output;
   EXPECT_EQ(suite.output,
-            "dsgdlab: suite.toml:1: suite files are not supported yet (issue: suites); this file "
-            "is a suite\n");
+            "dsgdlab: suite.toml:1: a suite needs a [defaults] run configuration or [[run]] "
+            "entries\n");
   const auto missing = run_dsgdlab("run absent.toml", dir_);
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_NE(missing.output.find("absent.toml"), std::string::npos) << missing.output;

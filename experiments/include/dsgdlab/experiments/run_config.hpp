@@ -16,6 +16,8 @@
 /// Strictness means that every key in a file changes the run, and that
 /// parse_run_config(resolved_config_toml(c)) == c exactly.
 
+#include <toml++/toml.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -190,13 +192,17 @@ RunOptions run_options(const RunConfig& config);
 /// Reads and validates a configuration file. Throws InputError: a missing file names the
 /// path; a TOML syntax error is "FILE:LINE: TOML syntax error: ..."; every other problem is
 /// "FILE:LINE: message" as described at the top of this header. A file with a top-level
-/// [suite] table is refused ("suite files are not supported yet (issue: suites); this file is
-/// a suite").
+/// [suite] table is refused: it is a suite (suite_config.hpp).
 RunConfig parse_run_config(const std::filesystem::path& file);
 
 /// The same for TOML text; `file` names it in messages and its directory anchors relative
 /// paths (tests, and files whose text is already in memory).
 RunConfig parse_run_config_text(std::string_view text, const std::filesystem::path& file);
+
+/// The same for an already parsed TOML table whose nodes carry their source lines in `file`
+/// (a suite's run point, assembled from the suite file's [defaults], [[run]] and [sweep]:
+/// errors then name the suite file's lines). Relative paths resolve against file's folder.
+RunConfig parse_run_config_table(const toml::table& root, const std::filesystem::path& file);
 
 /// Checks a configuration (parse_run_config calls it): every component's validate() with the
 /// [run] fields filled in, and the cross-section rules (sgd has one worker; dpsgd/adpsgd
