@@ -151,11 +151,29 @@ def _yerr_log(mean, lo, hi) -> list[np.ndarray]:
 
 
 def _plot_band(ax, b: pd.DataFrame, x: str, color, label: str, marker: str | None = None,
-               lw: float = 1.8) -> None:
+               lw: float = 1.8, seeds: pd.DataFrame | None = None, y: str = "") -> None:
+    """Mean curve with its 95% band; with ``seeds`` (rows with ``replicate``, x and ``y``)
+    each seed's own curve is drawn thin underneath."""
+    if seeds is not None and seeds["replicate"].nunique() > 1:
+        for _, g in seeds.groupby("replicate"):
+            ax.plot(g[x], _pos(g[y]), color=color, lw=0.6, alpha=0.45)
     ax.plot(b[x], _pos(b["mean"]), color=color, lw=lw, label=label, marker=marker, ms=4)
     if (b["count"] > 1).any():
-        ax.fill_between(b[x], _log_lower(b["mean"], b["lo"]), _pos(b["hi"]), color=color,
-                        alpha=0.22, lw=0)
+        lo, hi = _log_lower(b["mean"], b["lo"]), _pos(b["hi"])
+        if np.any(np.asarray(b["lo"], dtype=float) <= 0):
+            ax._dsgdlab_clipped = True
+        ax.fill_between(b[x], lo, hi, color=color, alpha=0.13, lw=0)
+        for edge in (lo, hi):  # band edges stay visible where bands overlap
+            ax.plot(b[x], edge, color=color, lw=0.7, alpha=0.6, ls=(0, (1, 1)))
+
+
+def _band_note(ax) -> None:
+    """Explains the shading (and the clipping of lower ends ≤ 0) in the corner of the axes."""
+    txt = "thin lines: single seeds; shaded: Student-t 95% CI of the mean"
+    if getattr(ax, "_dsgdlab_clipped", False):
+        txt += "\n(a band reaching the bottom has a lower end ≤ 0)"
+    ax.text(0.01, 0.01, txt, transform=ax.transAxes, fontsize=7.5, color="0.35",
+            va="bottom", ha="left")
 
 
 def _data_xticks(ax, xs) -> None:
@@ -215,7 +233,7 @@ def bound_vs_empirical(suite: Suite, where: dict | None = None,
         lab += f", mean of {nseeds} seed{'s' if nseeds != 1 else ''}" + (
             " ± 95% CI" if nseeds > 1 else "")
         _plot_band(ax, stats.band(t, "iteration", "running_avg_grad_norm_sq"), "iteration",
-                   color, lab)
+                   color, lab, seeds=t, y="running_avg_grad_norm_sq")
         for j, col in enumerate(bound_cols):
             bt = t[["iteration", col]].dropna()
             if bt.empty:
@@ -225,8 +243,9 @@ def bound_vs_empirical(suite: Suite, where: dict | None = None,
                     color=BOUND_COLORS[j % len(BOUND_COLORS)] if len(points) == 1 else color,
                     lw=1.6, label=_bound_label(col, info.get(col)) + (
                         f" [{point_label(suite, pk)}]" if len(points) > 1 else ""))
+    _band_note(ax)
     if not bound_cols:
-        ax.text(0.02, 0.03, "no bound applies to these runs (bounds.csv has no bound column)",
+        ax.text(0.02, 0.1, "no bound applies to these runs (bounds.csv has no bound column)",
                 transform=ax.transAxes, fontsize=9, color="0.3")
     ax.set_xlabel("iterations K")
     ax.set_ylabel(R_LABEL)
@@ -403,6 +422,7 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
     width = 0.8 / max(1, len(algos))
     ymax = np.nanmax(df["time_to_target"].to_numpy(dtype=float)) if np.isfinite(
         df["time_to_target"]).any() else 1.0
+    tops: list[float] = []
     for i, a in enumerate(algos):
         xs, means, errs, hollow = [], [], [], []
         for j, c in enumerate(cat_labels):
@@ -418,6 +438,7 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
             errs.append((min(hw, m - m / 30) if np.isfinite(m) else 0.0, hw))
         color = COLORS[i % len(COLORS)]
         label = a + (" (robust)" if a == robust else "")
+        tops += [m + e[1] for m, e in zip(means, errs) if np.isfinite(m)]
         yerr = np.array(errs, dtype=float).T if errs else None
         ax.bar(xs, np.nan_to_num(means, nan=0.0), width=width * 0.92, color=color,
                yerr=yerr, capsize=3, label=label, edgecolor="black", lw=0.5)
@@ -434,7 +455,7 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
                   f" ≤ {target:g}; mean ± 95% CI)")
     ax.set_title(title or f"{suite.name}: time to target under heterogeneity")
     ax.legend(loc="upper left", framealpha=0.9, ncol=min(4, len(algos)))
-    ax.set_ylim(top=ymax * 4)
+    ax.set_ylim(top=min(ymax * 30, max([ymax * 4] + [t for t in tops if np.isfinite(t)]) * 1.3))
     ax.grid(False, axis="x")
     return fig
 
@@ -465,7 +486,8 @@ def sandwich_curves(suite: Suite, inner: dict, hierarchical: dict, outer: dict,
             continue
         t = t[t["iteration"] > 0]
         b = stats.band(t, "iteration", "running_avg_grad_norm_sq")
-        _plot_band(ax, b, "iteration", COLORS[i], f"measured: {name}")
+        _plot_band(ax, b, "iteration", COLORS[i], f"measured: {name}", seeds=t,
+                   y="running_avg_grad_norm_sq")
         s = suite.summaries(where)
         finals.append(stats.mean_ci95(s["final_r"].to_numpy(dtype=float)))
     h_ids = suite.select(hierarchical)["id"].tolist()
@@ -488,6 +510,7 @@ def sandwich_curves(suite: Suite, inner: dict, hierarchical: dict, outer: dict,
     ax.set_xlabel("iterations K")
     ax.set_ylabel(R_LABEL)
     ax.set_title("R(K) with 95% bands over seeds")
+    _band_note(ax)
     ax.legend(loc="best", framealpha=0.9, fontsize=8)
     # right panel: orderings
     ax2.set_yscale("log")
@@ -667,7 +690,9 @@ def r_curves(suite: Suite, where: dict | None = None, title: str | None = None,
     for i, pk in enumerate(list(dict.fromkeys(t["point_key"]))[:max_points]):
         g = t[(t["point_key"] == pk) & (t["iteration"] > 0)]
         _plot_band(ax, stats.band(g, "iteration", "running_avg_grad_norm_sq"), "iteration",
-                   COLORS[i % len(COLORS)], point_label(suite, pk))
+                   COLORS[i % len(COLORS)], point_label(suite, pk), seeds=g,
+                   y="running_avg_grad_norm_sq")
+    _band_note(ax)
     ax.set_xlabel("iterations K")
     ax.set_ylabel(R_LABEL)
     ax.set_title(title or f"{suite.name}: measured R(K), mean ± 95% CI over seeds")

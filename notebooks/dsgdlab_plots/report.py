@@ -213,7 +213,7 @@ def _regression_text(r) -> str:
         return ""
     txt = (f"{r.get('metric')}: {r.get('measured')} vs baseline {r.get('baseline')} "
            f"(allowed {r.get('allowed')})")
-    return ("REGRESSED " if r.get("regressed") else "ok ") + txt
+    return ("REGRESSED: " if r.get("regressed") else "no regression: ") + txt
 
 
 def verdict_table(suite: Suite) -> str:
