@@ -155,11 +155,13 @@ def _plot_band(ax, b: pd.DataFrame, x: str, color, label: str, marker: str | Non
     """Mean curve with its 95% band; with ``seeds`` (rows with ``replicate``, x and ``y``)
     each seed's own curve is drawn thin underneath."""
     if seeds is not None and seeds["replicate"].nunique() > 1:
+        ax._dsgdlab_seeds = True
         for _, g in seeds.groupby("replicate"):
             ax.plot(g[x], _pos(g[y]), color=color, lw=0.6, alpha=0.45)
     ax.plot(b[x], _pos(b["mean"]), color=color, lw=lw, label=label, marker=marker, ms=4)
     if (b["count"] > 1).any():
         lo, hi = _log_lower(b["mean"], b["lo"]), _pos(b["hi"])
+        ax._dsgdlab_band = True
         if np.any(np.asarray(b["lo"], dtype=float) <= 0):
             ax._dsgdlab_clipped = True
         ax.fill_between(b[x], lo, hi, color=color, alpha=0.13, lw=0)
@@ -167,13 +169,24 @@ def _plot_band(ax, b: pd.DataFrame, x: str, color, label: str, marker: str | Non
             ax.plot(b[x], edge, color=color, lw=0.7, alpha=0.6, ls=(0, (1, 1)))
 
 
-def _band_note(ax) -> None:
-    """Explains the shading (and the clipping of lower ends ≤ 0) in the corner of the axes."""
-    txt = "thin lines: single seeds; shaded: Student-t 95% CI of the mean"
-    if getattr(ax, "_dsgdlab_clipped", False):
-        txt += "\n(a band reaching the bottom has a lower end ≤ 0)"
-    ax.text(0.01, 0.01, txt, transform=ax.transAxes, fontsize=7.5, color="0.35",
-            va="bottom", ha="left")
+def _legend(ax, **kw) -> None:
+    """The axes' legend, plus entries that explain the bands and thin seed lines drawn by
+    ``_plot_band`` (and that a band cut at the bottom has a lower end ≤ 0)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles, labels = ax.get_legend_handles_labels()
+    if getattr(ax, "_dsgdlab_band", False):
+        txt = "shaded: Student-t 95% CI of the mean"
+        if getattr(ax, "_dsgdlab_clipped", False):
+            txt += "\n(cut at the bottom where its lower end ≤ 0)"
+        handles.append(Patch(facecolor="0.6", alpha=0.3, edgecolor="0.5", ls=":"))
+        labels.append(txt)
+    if getattr(ax, "_dsgdlab_seeds", False):
+        handles.append(Line2D([], [], color="0.4", lw=0.6, alpha=0.6))
+        labels.append("thin lines: single seeds")
+    kw.setdefault("framealpha", 0.9)
+    ax.legend(handles, labels, **kw)
 
 
 def _data_xticks(ax, xs) -> None:
@@ -243,14 +256,13 @@ def bound_vs_empirical(suite: Suite, where: dict | None = None,
                     color=BOUND_COLORS[j % len(BOUND_COLORS)] if len(points) == 1 else color,
                     lw=1.6, label=_bound_label(col, info.get(col)) + (
                         f" [{point_label(suite, pk)}]" if len(points) > 1 else ""))
-    _band_note(ax)
     if not bound_cols:
         ax.text(0.02, 0.1, "no bound applies to these runs (bounds.csv has no bound column)",
                 transform=ax.transAxes, fontsize=9, color="0.3")
     ax.set_xlabel("iterations K")
     ax.set_ylabel(R_LABEL)
     ax.set_title(title or f"{suite.name}: bound vs measured R(K) ({_where_text(where)})")
-    ax.legend(loc="best", framealpha=0.9)
+    _legend(ax, loc="best")
     return fig
 
 
@@ -510,14 +522,21 @@ def sandwich_curves(suite: Suite, inner: dict, hierarchical: dict, outer: dict,
     ax.set_xlabel("iterations K")
     ax.set_ylabel(R_LABEL)
     ax.set_title("R(K) with 95% bands over seeds")
-    _band_note(ax)
-    ax.legend(loc="best", framealpha=0.9, fontsize=8)
+    _legend(ax, loc="best", fontsize=7.5)
     # right panel: orderings
     ax2.set_yscale("log")
     xs = np.arange(3)
     labels = ["local SGD\nshort period", "H-SGD", "local SGD\nlong period"]
     m = np.array([f[0] for f in finals])
     hw = np.array([f[1] if np.isfinite(f[1]) else 0.0 for f in finals])
+    per_seed = {}
+    for j, (_, where) in enumerate(parts):
+        ss = suite.summaries(where)
+        for _, r in ss.iterrows():
+            per_seed.setdefault(r["replicate"], [math.nan] * 3)[j] = r["final_r"]
+    for k, vals in enumerate(per_seed.values()):
+        ax2.plot(xs - 0.08, _pos(np.array(vals)), color="C0", lw=0.6, alpha=0.45,
+                 label="measured, single seeds (paired)" if k == 0 else None)
     ax2.errorbar(xs - 0.08, _pos(m), yerr=_yerr_log(m, m - hw, m + hw), fmt="o-", color="C0", capsize=4, ms=7,
                  label="measured final R(K), mean ± 95% CI")
     ax2.plot(xs + 0.08, _pos(np.array(bvals)), "s--", color="0.15", ms=7,
@@ -687,14 +706,22 @@ def r_curves(suite: Suite, where: dict | None = None, title: str | None = None,
         return _no_data(f"{suite.name}: no finished runs for {_where_text(where)}")
     fig, ax = _figure()
     _loglog(ax)
-    for i, pk in enumerate(list(dict.fromkeys(t["point_key"]))[:max_points]):
+    points = list(dict.fromkeys(t["point_key"]))[:max_points]
+    bands = len(points) <= 3  # more bands than that overlap into one blur
+    styles = ["-", "--", "-.", ":"]
+    for i, pk in enumerate(points):
         g = t[(t["point_key"] == pk) & (t["iteration"] > 0)]
-        _plot_band(ax, stats.band(g, "iteration", "running_avg_grad_norm_sq"), "iteration",
-                   COLORS[i % len(COLORS)], point_label(suite, pk), seeds=g,
-                   y="running_avg_grad_norm_sq")
-    _band_note(ax)
+        b = stats.band(g, "iteration", "running_avg_grad_norm_sq")
+        if bands:
+            _plot_band(ax, b, "iteration", COLORS[i % len(COLORS)], point_label(suite, pk),
+                       seeds=g, y="running_avg_grad_norm_sq")
+        else:
+            ax.plot(b["iteration"], _pos(b["mean"]), color=COLORS[i % len(COLORS)],
+                    ls=styles[(i // len(COLORS)) % len(styles)], lw=1.6,
+                    label=point_label(suite, pk))
     ax.set_xlabel("iterations K")
     ax.set_ylabel(R_LABEL)
-    ax.set_title(title or f"{suite.name}: measured R(K), mean ± 95% CI over seeds")
-    ax.legend(loc="best", framealpha=0.9, fontsize=8)
+    ax.set_title(title or (f"{suite.name}: measured R(K), mean ± 95% CI over seeds" if bands
+                           else f"{suite.name}: measured R(K), mean over seeds"))
+    _legend(ax, loc="best", fontsize=8)
     return fig

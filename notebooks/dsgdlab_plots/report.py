@@ -143,6 +143,11 @@ def plan_figures(suite: Suite) -> list[tuple[str, str, str, callable]]:
                          "(D-PSGD: SLEM², AD-PSGD: λ₂ of E[W]) per topology. Right: the final "
                          "consensus distance Ξ against 1 − ρ: a larger gap mixes faster.",
                          lambda s=suite: F.spectra(s)))
+            if "topology.kind" in suite.point_keys:
+                plan.append(("r_curves", "measured R(K) per topology", "Measured R(K) of every "
+                             "run point (mean over seeds, 95% band, thin lines: single seeds), "
+                             "log–log: better-mixing topologies reach a given R(K) sooner.",
+                             lambda s=suite: F.r_curves(s)))
     if not plan:
         plan.append(("r_curves", "measured R(K)", "Measured R(K) of every run point (mean over "
                      "seeds, 95% band), log–log.", lambda s=suite: F.r_curves(s)))
