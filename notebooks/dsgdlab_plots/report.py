@@ -8,7 +8,9 @@ asynchronous runs, spectra of runs with a gossip matrix) are saved as PNG files 
 RESULTS/report/<suite>/, and RESULTS/report/index.html shows each suite's verdict table (from
 its verdicts.json, written by `dsgdlab check` / `dsgdlab report`) and the figures with captions.
 The page is self-contained: no JavaScript, no network resources. Exit codes: 0 written,
-2 no suite under RESULTS (or an unreadable suite.json).
+2 no suite under RESULTS (or an unreadable suite.json), 3 no Python with numpy, pandas and
+matplotlib (the python3 that runs this module lacks them and neither does /usr/bin/python3 have
+them; when /usr/bin/python3 has them the module runs itself again under it).
 """
 
 from __future__ import annotations
@@ -24,14 +26,34 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+from typing import TYPE_CHECKING
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:  # the plotting stack is imported by _plotting(): see main()
+    from .results import Suite
 
-import matplotlib.pyplot as plt  # noqa: E402
+# Pythons that may have the Debian packages python3-matplotlib / python3-pandas when the
+# python3 first on PATH (pyenv, a virtualenv) does not.
+SYSTEM_PYTHONS = ["/usr/bin/python3", "/usr/local/bin/python3"]
+_REEXEC_MARK = "DSGDLAB_PLOTS_REEXEC"
 
-from . import figures as F  # noqa: E402
-from .results import Suite, find_suite_dirs, load_suite  # noqa: E402
+
+def _plotting():
+    """(figures module, pyplot, find_suite_dirs, load_suite), imported on first use."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import figures
+    from .results import find_suite_dirs, load_suite
+
+    return figures, plt, find_suite_dirs, load_suite
+
+
+def _missing_modules() -> list[str]:
+    import importlib.util
+
+    return [m for m in ("numpy", "pandas", "matplotlib") if importlib.util.find_spec(m) is None]
 
 
 @dataclass
@@ -55,7 +77,7 @@ def claim_params(claim: dict) -> dict:
     return p
 
 
-def _verdict_sentence(suite: Suite, claim_name: str) -> str:
+def _verdict_sentence(suite: "Suite", claim_name: str) -> str:
     v = suite.verdict_of(claim_name)
     if v is None:
         return "No verdict (verdicts.json missing or without this claim)."
@@ -63,8 +85,9 @@ def _verdict_sentence(suite: Suite, claim_name: str) -> str:
     return f"Verdict: {state}. Measured: {v.get('measured', '')}. Expected: {v.get('expected', '')}."
 
 
-def plan_figures(suite: Suite) -> list[tuple[str, str, str, callable]]:
+def plan_figures(suite: "Suite") -> list[tuple[str, str, str, callable]]:
     """(slug, title, caption, draw) for every figure that fits the suite."""
+    F = _plotting()[0]
     plan = []
     for c in suite.claims:
         kind, name, p = c.get("verdict"), c.get("name", "claim"), claim_params(c)
@@ -154,7 +177,8 @@ def plan_figures(suite: Suite) -> list[tuple[str, str, str, callable]]:
     return plan
 
 
-def draw_suite(suite: Suite, out_dir: Path, rel: str) -> list[Figure]:
+def draw_suite(suite: "Suite", out_dir: Path, rel: str) -> list[Figure]:
+    plt = _plotting()[1]
     out_dir.mkdir(parents=True, exist_ok=True)
     figs = []
     used = set()
@@ -221,7 +245,7 @@ def _regression_text(r) -> str:
     return ("REGRESSED: " if r.get("regressed") else "no regression: ") + txt
 
 
-def verdict_table(suite: Suite) -> str:
+def verdict_table(suite: "Suite") -> str:
     if suite.verdicts is None:
         names = ", ".join(c.get("name", "?") for c in suite.claims) or "none"
         return (f'<p class="notice"><b>verdicts.json is missing</b> in <code>{_e(suite.path)}'
@@ -247,7 +271,7 @@ def verdict_table(suite: Suite) -> str:
             + "</table>")
 
 
-def suite_status(suite: Suite) -> tuple[str, str]:
+def suite_status(suite: "Suite") -> tuple[str, str]:
     if suite.verdicts is None:
         return "none", "verdicts.json missing"
     claims = suite.verdicts.get("claims") or []
@@ -256,7 +280,7 @@ def suite_status(suite: Suite) -> tuple[str, str]:
     return ("pass" if ok else "fail"), f"{passed}/{len(claims)} claims pass"
 
 
-def render(suites: list[Suite], figs: dict[str, list[Figure]], results: Path) -> str:
+def render(suites: list["Suite"], figs: dict[str, list[Figure]], results: Path) -> str:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
              f"<title>dsgdlab report: {_e(results.name)}</title><style>{CSS}</style></head><body>",
@@ -296,6 +320,7 @@ def render(suites: list[Suite], figs: dict[str, list[Figure]], results: Path) ->
 
 
 def write_report(results: str | Path, out: str | Path | None = None) -> Path:
+    _, _, find_suite_dirs, load_suite = _plotting()
     results = Path(results)
     dirs = find_suite_dirs(results)
     if not dirs:
@@ -323,6 +348,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("results", help="a suite directory or a directory of suite directories")
     ap.add_argument("--out", help="report directory (default RESULTS/report)")
     args = ap.parse_args(argv)
+    missing = _missing_modules()
+    if missing:
+        # This Python lacks the plotting stack: run again under a system Python that has it.
+        here = os.path.realpath(sys.executable or "")
+        for py in SYSTEM_PYTHONS:
+            if os.path.exists(py) and os.path.realpath(py) != here \
+                    and not os.environ.get(_REEXEC_MARK):
+                env = dict(os.environ, **{_REEXEC_MARK: "1"})
+                pkg_parent = str(Path(__file__).resolve().parent.parent)
+                env["PYTHONPATH"] = os.pathsep.join(
+                    [pkg_parent] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+                argv_ = sys.argv[1:] if argv is None else list(argv)
+                os.execve(py, [py, "-m", "dsgdlab_plots.report", *argv_], env)
+        print(f"dsgdlab report: Python {sys.executable} lacks {', '.join(missing)}; install "
+              f"python3-matplotlib python3-pandas python3-numpy (scripts/setup)", file=sys.stderr)
+        return 3
     try:
         index = write_report(args.results, args.out)
     except (FileNotFoundError, ValueError) as e:
