@@ -189,6 +189,24 @@ def _legend(ax, **kw) -> None:
     ax.legend(handles, labels, **kw)
 
 
+def _legend_below(fig, ax) -> None:
+    """Legend under the axes, so that it never covers points or error bars."""
+    fig.set_size_inches(fig.get_size_inches()[0], 6.0)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1, framealpha=0.9,
+              fontsize=8.5)
+
+
+def _nice_log_y(ax) -> None:
+    """On a log y axis spanning less than about two decades, ticks at 1, 2, 5 × 10^k printed
+    plainly ("300", "0.02") instead of sparse 10^k ticks with crowded minor labels."""
+    lo, hi = ax.get_ylim()
+    if lo <= 0 or hi <= 0 or math.log10(hi / lo) > 2.2:
+        return
+    ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
 def _data_xticks(ax, xs) -> None:
     """Tick a log x axis at the measured x values (K or n), printed plainly."""
     xs = sorted({float(v) for v in xs if np.isfinite(v) and v > 0})
@@ -322,10 +340,11 @@ def rate_fit(suite: Suite, where: dict | None = None, x: str = "run.iterations",
     fit = stats.loglog_fit(series)
     _draw_fit(ax, s["_x"].to_numpy(), fit, expected,
               (b["_x"].iloc[0], b["mean"].iloc[0]) if len(b) else None)
+    _nice_log_y(ax)
     ax.set_xlabel("iterations K" if x == "run.iterations" else x)
     ax.set_ylabel("final " + (R_LABEL if metric == "final_r" else metric))
     ax.set_title(title or f"{suite.name}: rate of R(K) ({_where_text(where)})")
-    ax.legend(loc="best", framealpha=0.9)
+    _legend_below(fig, ax)
     return fig
 
 
@@ -387,11 +406,12 @@ def linear_speedup(suite: Suite, where: dict | None = None, x: str = "run.worker
         ax.text(0.02, 0.03, f"{len(missed)} run(s) never reached the target: "
                 + ", ".join(f"{x.split('.')[-1]}={v:g}" for v in sorted(missed['_x'].unique())),
                 transform=ax.transAxes, fontsize=9, color="C3")
+    _nice_log_y(ax)
     ax.set_xlabel("workers n" if x == "run.workers" else x)
     ax.set_ylabel(TIME_LABELS.get(time, time) + f"\n({METRIC_LABELS.get(metric, metric)}"
                   f" ≤ {target:g})")
     ax.set_title(title or f"{suite.name}: speedup in n ({_where_text(where)})")
-    ax.legend(loc="best", framealpha=0.9)
+    _legend_below(fig, ax)
     return fig
 
 
@@ -417,7 +437,7 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
                        where: dict | None = None, title: str | None = None) -> Figure:
     """Time to target per algorithm (bars) and per slowdown along ``axis`` (groups), mean over
     seeds with 95% error bars, log y axis. A bar that never reached the target is drawn hollow
-    and marked "not reached"."""
+    and marked "not reached"; a bar over only some seeds is marked "k/S reached"."""
     df = times_to_target(suite, where, metric, target, time)
     if df.empty:
         return _no_data(f"{suite.name}: no finished runs for {_where_text(where)}")
@@ -436,15 +456,17 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
         df["time_to_target"]).any() else 1.0
     tops: list[float] = []
     for i, a in enumerate(algos):
-        xs, means, errs, hollow = [], [], [], []
+        xs, means, errs, hollow, partial = [], [], [], [], []
         for j, c in enumerate(cat_labels):
             g = df[(df["algorithm"] == a) & (df["_cat"] == c)]
             if g.empty:
                 continue
             m, hw, n = stats.mean_ci95(g["time_to_target"].to_numpy(dtype=float))
             xs.append(j + (i - (len(algos) - 1) / 2) * width)
-            if n < len(g) or n == 0:
+            if n == 0:
                 hollow.append(xs[-1])
+            elif n < len(g):
+                partial.append((xs[-1], m, f"{n}/{len(g)}\nreached"))
             means.append(m if np.isfinite(m) else np.nan)
             hw = hw if np.isfinite(hw) else 0.0
             errs.append((min(hw, m - m / 30) if np.isfinite(m) else 0.0, hw))
@@ -454,6 +476,8 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
         yerr = np.array(errs, dtype=float).T if errs else None
         ax.bar(xs, np.nan_to_num(means, nan=0.0), width=width * 0.92, color=color,
                yerr=yerr, capsize=3, label=label, edgecolor="black", lw=0.5)
+        for px, pm, txt in partial:
+            ax.text(px, pm * 1.15, txt, ha="center", va="bottom", fontsize=7, color=color)
         for hx in hollow:
             ax.bar([hx], [ymax * 1.5], width=width * 0.92, fill=False, hatch="//",
                    edgecolor=color, lw=0.8)
@@ -468,6 +492,7 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
     ax.set_title(title or f"{suite.name}: time to target under heterogeneity")
     ax.legend(loc="upper left", framealpha=0.9, ncol=min(4, len(algos)))
     ax.set_ylim(top=min(ymax * 30, max([ymax * 4] + [t for t in tops if np.isfinite(t)]) * 1.3))
+    _nice_log_y(ax)
     ax.grid(False, axis="x")
     return fig
 
@@ -545,6 +570,7 @@ def sandwich_curves(suite: Suite, inner: dict, hierarchical: dict, outer: dict,
     ax2.set_xticklabels([f"{lab}\n[{n or 'no bound'}]" for lab, n in zip(labels, rungs)],
                         fontsize=8)
     ax2.set_xlim(-0.5, 2.5)
+    _nice_log_y(ax2)
     ax2.set_ylabel(R"final $R(K)$ / bound value")
     ax2.set_title("sandwich ordering: inner ≤ H-SGD ≤ outer")
     ax2.legend(loc="best", framealpha=0.9, fontsize=8)
