@@ -424,6 +424,16 @@ def _category(run: pd.Series, axis: str) -> tuple[float, str]:
         return f, f"{f:g}x"
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return 1.0, "none"
+    if isinstance(v, str) and v[:1] == "[":
+        try:
+            entries = json.loads(v)
+        except ValueError:
+            entries = None
+        if isinstance(entries, list) and all(isinstance(e, dict) for e in entries):
+            # slow_links and the like: the largest of every *factor key
+            fs = [float(x) for e in entries for k, x in e.items() if k.endswith("factor")]
+            f = max(fs) if fs else 1.0
+            return f, f"{f:g}x"
     if isinstance(v, (int, float)):
         return float(v), f"{v:g}"
     txt = _short(v)
@@ -485,8 +495,10 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
                     color=color)
     ax.set_xticks(range(len(cat_labels)))
     ax.set_xticklabels(cat_labels)
-    ax.set_xlabel({"cost.slow_workers": "slowdown of one worker (largest factor)"}.get(
-        axis, axis))
+    ax.set_xlabel({"cost.slow_workers": "slowdown of one worker (largest factor)",
+                   "cost.slow_links": "slow link (largest latency or bandwidth factor)",
+                   "cost.server_bandwidth_bytes_per_s": "parameter-server link bandwidth [B/s]",
+                   "cost.server_latency_s": "parameter-server link latency [s]"}.get(axis, axis))
     ax.set_ylabel(TIME_LABELS.get(time, time) + f"\n({METRIC_LABELS.get(metric, metric)}"
                   f" ≤ {target:g}; mean ± 95% CI)")
     ax.set_title(title or f"{suite.name}: time to target under heterogeneity")
