@@ -629,7 +629,10 @@ def staleness_histograms(suite: Suite, where: dict | None = None, by: str | None
                 ys_.append(np.nan)
             xs_.append(tau)
             ys_.append(fr)
-        ax.plot(xs_, ys_, "o-", ms=3.5, lw=1.0, color=COLORS[i % len(COLORS)],
+        # markers and dashes differ per curve, so that identical distributions stay visible
+        ax.plot(xs_, ys_, marker="os^Dv<>p"[i % 8], ls="-" if i % 2 == 0 else "--",
+                mfc=COLORS[i % len(COLORS)] if i % 2 == 0 else "none",
+                ms=4.5 if i % 2 else 3.5, lw=1.0, color=COLORS[i % len(COLORS)],
                 label=f"{g['label']}: mean τ {np.mean(g['means']):.2f}, max T {g['max']}")
         ax.axvline(np.mean(g["means"]), color=COLORS[i % len(COLORS)], ls=":", lw=1)
     ax.set_xlabel("staleness τ (updates applied since the snapshot was read)")
