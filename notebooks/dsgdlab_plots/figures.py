@@ -731,6 +731,7 @@ def same_trace(suite: Suite, a: dict, b: dict, columns: Iterable[str] = ("loss",
                  transform=ax2.transAxes, ha="center", va="center", fontsize=11)
         if same:
             ax2.set_yticks([])
+            ax2.set_xticks([])
     ax2.set_xlabel("iteration")
     ax2.set_ylabel("largest |a − b| over " + ", ".join(cols))
     ax2.set_title("residual per checkpoint (all seeds)")
@@ -765,4 +766,62 @@ def r_curves(suite: Suite, where: dict | None = None, title: str | None = None,
     ax.set_title(title or (f"{suite.name}: measured R(K), mean ± 95% CI over seeds" if bands
                            else f"{suite.name}: measured R(K), mean over seeds"))
     _legend(ax, loc="best", fontsize=8)
+    return fig
+
+
+def divergence_identity(suite: Suite, where: dict | None = None,
+                        title: str | None = None) -> Figure:
+    """An exactness check of kind divergence_identity: left, ζ² (trace `heterogeneity`) and
+    its parts (`intra_group_divergence` + `inter_group_divergence`, or `level_<ℓ>_divergence`)
+    against the iteration (first seed, log y); right, the relative residual
+    |Σ parts − ζ²| / ζ² per checkpoint over all seeds (and the same for the consensus split)."""
+    t = suite.traces(where)
+    if t.empty or "heterogeneity" not in t.columns:
+        return _no_data(f"{suite.name}: divergence_identity: no trace with heterogeneity for "
+                        f"{_where_text(where)}")
+    parts = [c for c in ("intra_group_divergence", "inter_group_divergence") if c in t.columns]
+    if not parts:
+        parts = sorted(c for c in t.columns if re.fullmatch(r"level_\d+_divergence", c))
+    cparts = [c for c in ("intra_group_consensus", "inter_group_consensus") if c in t.columns]
+    if not cparts:
+        cparts = sorted(c for c in t.columns if re.fullmatch(r"level_\d+_consensus", c))
+    fig, (ax, ax2) = _figure(ncols=2, width=11.5, height=4.4)
+    first = t[t["replicate"] == t["replicate"].min()]
+    ax.plot(first["iteration"], _pos(first["heterogeneity"]), color="k", lw=2.2,
+            label=r"$\zeta^2$ (heterogeneity)")
+    for i, c in enumerate(parts):
+        ax.plot(first["iteration"], _pos(first[c]), color=COLORS[i % len(COLORS)], lw=1.4,
+                label=c)
+    if parts:
+        ax.plot(first["iteration"], _pos(first[parts].sum(axis=1)), ls="--", color="C3", lw=1.2,
+                label="sum of the parts")
+    ax.set_yscale("log")
+    _nice_log_y(ax)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("divergence at the average model")
+    ax.set_title("ζ² and its split (first seed)")
+    ax.legend(loc="best", framealpha=0.9, fontsize=8)
+    worst = []
+    for name, total, cols, color in (("divergences", "heterogeneity", parts, "C0"),
+                                     ("consensus", "consensus", cparts, "C1")):
+        if not cols or total not in t.columns:
+            continue
+        denom = t[total].abs().replace(0, np.nan)
+        rel = ((t[cols].sum(axis=1) - t[total]).abs() / denom).groupby(t["iteration"]).max()
+        top = float(np.nanmax(rel.to_numpy())) if rel.notna().any() else math.nan
+        worst.append(top)
+        if (rel > 0).any():
+            ax2.semilogy(rel.index, np.where(rel > 0, rel, np.nan), color=color, lw=1.2,
+                         marker="o", ms=3, label=f"{name} split (largest {top:.2g})")
+    ax2.set_xlabel("iteration")
+    ax2.set_ylabel("relative residual |Σ parts − total| / total")
+    ax2.set_title("relative residual per checkpoint (all seeds)" if worst
+                  else "no split columns in trace.csv")
+    if ax2.get_legend_handles_labels()[0]:
+        ax2.legend(loc="best", framealpha=0.9)
+    else:
+        ax2.text(0.5, 0.5, "every residual is exactly 0", transform=ax2.transAxes,
+                 ha="center", va="center", fontsize=11)
+        ax2.set_yticks([])
+    fig.suptitle(title or f"{suite.name}: divergence identity ({_where_text(where)})")
     return fig

@@ -91,6 +91,7 @@ def plan_figures(suite: "Suite") -> list[tuple[str, str, str, callable]]:
     plan = []
     for c in suite.claims:
         kind, name, p = c.get("verdict"), c.get("name", "claim"), claim_params(c)
+        p["_claim"] = name
         desc = (p.get("description") + " ") if p.get("description") else ""
         verdict = _verdict_sentence(suite, name)
         where = p.get("where")
@@ -128,7 +129,8 @@ def plan_figures(suite: "Suite") -> list[tuple[str, str, str, callable]]:
                          lambda s=suite, p=p, m=metric, t=target: F.heterogeneity_bars(
                              s, robust=p.get("robust"), synchronous=p.get("synchronous"),
                              axis=p.get("axis", "cost.slow_workers"), metric=m, target=t,
-                             time=p.get("time", "virtual_time_s"), where=p.get("where"))))
+                             time=p.get("time", "virtual_time_s"), where=p.get("where"),
+                             title=f"{s.name}: {p['_claim']}")))
         elif kind == "sandwich":
             plan.append((f"{name}_sandwich", f"{name}: H-SGD sandwich",
                          f"{desc}Left: measured R(K) of local SGD with the short period, H-SGD "
@@ -137,9 +139,18 @@ def plan_figures(suite: "Suite") -> list[tuple[str, str, str, callable]]:
                          f"sandwich order. {verdict}",
                          lambda s=suite, p=p: F.sandwich_curves(
                              s, p.get("inner") or {}, p.get("hierarchical") or {},
-                             p.get("outer") or {}, p.get("hierarchical_bound"))))
+                             p.get("outer") or {}, p.get("hierarchical_bound"),
+                             title=f"{s.name}: {p['_claim']} (H-SGD sandwich)")))
         elif kind == "exactness":
             for i, chk in enumerate(p.get("checks") or []):
+                if chk.get("kind") == "divergence_identity":
+                    plan.append((f"{name}_divergence_identity_{i}",
+                                 f"{name}: divergence identity (check {i + 1})",
+                                 f"{desc}The heterogeneity ζ² and its intra-/inter-group (or "
+                                 f"per-level) parts, and the relative residual of the split "
+                                 f"per checkpoint. {verdict}",
+                                 lambda s=suite, c=chk: F.divergence_identity(
+                                     s, c.get("where") or {})))
                 if chk.get("kind") != "same_trace":
                     continue
                 cols = chk.get("columns") or ["loss"]

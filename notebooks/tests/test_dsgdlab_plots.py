@@ -240,6 +240,7 @@ class ResultsAndFiguresTest(unittest.TestCase):
             F.same_trace(s["exactness"], {"probe.every_iterations": 5},
                          {"probe.every_iterations": 10}, ["loss"]),
             F.r_curves(s["topology"]),
+            F.divergence_identity(s["exactness"], {"probe.every_iterations": 5}),
             F.bound_vs_empirical(s["adpsgd_rate"], {"run.iterations": 12345}),  # no data
         ]
         for fig in figs:
