@@ -187,3 +187,54 @@ TEST_F(RunCommand, AdpsgdResultsReportRhoAndStalenessHistogram) {
 }
 
 }  // namespace
+
+namespace dsgdlab {
+namespace {
+
+constexpr const char* kSuiteFile = R"toml([suite]
+name = "cli_suite"
+seeds = 2
+[suite.quick]
+seeds = 1
+[defaults.run]
+workers = 2
+iterations = 30
+[defaults.problem]
+name = "quadratic"
+dim = 2
+[defaults.algorithm]
+name = "allreduce_sgd"
+step_size = 0.1
+[sweep]
+"run.iterations" = [10, 20]
+)toml";
+
+TEST_F(RunCommand, SuiteRunsEveryRunResumesAndRefusesSuiteOptionsForAConfig) {
+  std::ofstream(dir_ / "suite.toml") << kSuiteFile;
+  const auto first = run_dsgdlab("run suite.toml --out results --jobs 2", dir_);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(first.output,
+            "suite cli_suite: 4 runs, 4 run now, 0 already done, 0 failed; results in results\n");
+  EXPECT_TRUE(fs::exists(dir_ / "results" / "suite.json"));
+  const auto again = run_dsgdlab("run suite.toml --out results", dir_);
+  EXPECT_EQ(again.output,
+            "suite cli_suite: 4 runs, 0 run now, 4 already done, 0 failed; results in results\n");
+  const auto quick = run_dsgdlab("run suite.toml --out quick --quick --engine threads", dir_);
+  EXPECT_EQ(quick.exit_code, 0) << quick.output;
+  EXPECT_EQ(quick.output,
+            "suite cli_suite (quick): 2 runs, 2 run now, 0 already done, 0 failed; results in "
+            "quick\n");
+  std::ofstream(dir_ / "tiny.toml") << kGood;
+  const auto refused = run_dsgdlab("run tiny.toml --quick", dir_);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.output,
+            "dsgdlab: --quick applies to suite files; tiny.toml is a run configuration (set "
+            "run.engine in it to choose the engine)\n");
+  const auto bad_jobs = run_dsgdlab("run suite.toml --out other --jobs 0", dir_);
+  EXPECT_EQ(bad_jobs.exit_code, 2);
+  EXPECT_EQ(bad_jobs.output, "dsgdlab: --jobs (0) must be in [1, 1024]\n");
+  EXPECT_FALSE(fs::exists(dir_ / "other"));
+}
+
+}  // namespace
+}  // namespace dsgdlab
