@@ -635,6 +635,7 @@ def staleness_histograms(suite: Suite, where: dict | None = None, by: str | None
                 ms=4.5 if i % 2 else 3.5, lw=1.0, color=COLORS[i % len(COLORS)],
                 label=f"{g['label']}: mean τ {np.mean(g['means']):.2f}, max T {g['max']}")
         ax.axvline(np.mean(g["means"]), color=COLORS[i % len(COLORS)], ls=":", lw=1)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("staleness τ (updates applied since the snapshot was read)")
     ax.set_ylabel("fraction of updates with this τ")
     ax.set_title(title or f"{suite.name}: staleness distribution ({_where_text(where)})")

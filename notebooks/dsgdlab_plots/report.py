@@ -162,7 +162,10 @@ def plan_figures(suite: "Suite") -> list[tuple[str, str, str, callable]]:
     summ = suite.summaries()
     if not summ.empty:
         asyn = summ[summ["staleness_max"].notna()]
-        vary = [k for k in suite.point_keys if k in asyn.columns and k != "run.iterations"
+        # staleness depends on the workers, the algorithm, the costs and the graph; a sweep
+        # over K or the step alone gives the same histogram at every point
+        vary = [k for k in suite.point_keys if k in asyn.columns
+                and k.startswith(("algorithm.name", "run.workers", "cost.", "topology."))
                 and asyn[k].astype(str).nunique() > 1]
         if len(asyn) and (vary or "stale" in suite.name) and asyn["point_key"].nunique() <= 8:
             plan.append(("staleness", "staleness distribution",
