@@ -444,13 +444,20 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
                        synchronous: Iterable[str] | None = None,
                        axis: str = "cost.slow_workers", metric: str = "loss_gap",
                        target: float = 1e-2, time: str = "virtual_time_s",
-                       where: dict | None = None, title: str | None = None) -> Figure:
+                       where: dict | None = None, title: str | None = None,
+                       by: str = "algorithm") -> Figure:
     """Time to target per algorithm (bars) and per slowdown along ``axis`` (groups), mean over
     seeds with 95% error bars, log y axis. A bar that never reached the target is drawn hollow
-    and marked "not reached"; a bar over only some seeds is marked "k/S reached"."""
+    and marked "not reached"; a bar over only some seeds is marked "k/S reached".
+    ``by="label"``: one bar per run label instead (e.g. "AD-PSGD" and "AD-PSGD, slow link"),
+    coloured by algorithm and hatched for the second and later labels of an algorithm."""
     df = times_to_target(suite, where, metric, target, time)
     if df.empty:
         return _no_data(f"{suite.name}: no finished runs for {_where_text(where)}")
+    if by == "label":
+        df["_series"] = [lab if lab else a for lab, a in zip(df["label"], df["algorithm"])]
+    else:
+        df["_series"] = df["algorithm"]
     cats = [_category(r, axis) for _, r in df.iterrows()]
     df["_cat_key"] = [c[0] for c in cats]
     df["_cat"] = [c[1] for c in cats]
@@ -459,20 +466,24 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
     algos = list(dict.fromkeys(([robust] if robust else []) + list(synchronous or [])))
     algos += [a for a in df["algorithm"].dropna().unique() if a not in algos]
     algos = [a for a in algos if (df["algorithm"] == a).any()]
-    fig, ax = _figure(width=max(7.0, 1.3 * len(cat_labels) + 3))
+    series = []  # (series name, algorithm index, variant index)
+    for ai, a in enumerate(algos):
+        names = list(dict.fromkeys(df.loc[df["algorithm"] == a, "_series"]))
+        series += [(nm, ai, vi) for vi, nm in enumerate(names)]
+    fig, ax = _figure(width=max(7.0, (0.25 * len(series) + 0.5) * len(cat_labels) + 3))
     ax.set_yscale("log")
-    width = 0.8 / max(1, len(algos))
+    width = 0.8 / max(1, len(series))
     ymax = np.nanmax(df["time_to_target"].to_numpy(dtype=float)) if np.isfinite(
         df["time_to_target"]).any() else 1.0
     tops: list[float] = []
-    for i, a in enumerate(algos):
+    for i, (a, ai, vi) in enumerate(series):
         xs, means, errs, hollow, partial = [], [], [], [], []
         for j, c in enumerate(cat_labels):
-            g = df[(df["algorithm"] == a) & (df["_cat"] == c)]
+            g = df[(df["_series"] == a) & (df["_cat"] == c)]
             if g.empty:
                 continue
             m, hw, n = stats.mean_ci95(g["time_to_target"].to_numpy(dtype=float))
-            xs.append(j + (i - (len(algos) - 1) / 2) * width)
+            xs.append(j + (i - (len(series) - 1) / 2) * width)
             if n == 0:
                 hollow.append(xs[-1])
             elif n < len(g):
@@ -480,12 +491,13 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
             means.append(m if np.isfinite(m) else np.nan)
             hw = hw if np.isfinite(hw) else 0.0
             errs.append((min(hw, m - m / 30) if np.isfinite(m) else 0.0, hw))
-        color = COLORS[i % len(COLORS)]
+        color = COLORS[ai % len(COLORS)]
         label = a + (" (robust)" if a == robust else "")
         tops += [m + e[1] for m, e in zip(means, errs) if np.isfinite(m)]
         yerr = np.array(errs, dtype=float).T if errs else None
         ax.bar(xs, np.nan_to_num(means, nan=0.0), width=width * 0.92, color=color,
-               yerr=yerr, capsize=3, label=label, edgecolor="black", lw=0.5)
+               yerr=yerr, capsize=3 if len(series) < 8 else 2, label=label,
+               edgecolor="black", lw=0.5, hatch=[None, "//", "xx", ".."][vi % 4])
         for px, pm, txt in partial:
             ax.text(px, pm * 1.15, txt, ha="center", va="bottom", fontsize=7, color=color)
         for hx in hollow:
@@ -502,7 +514,8 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
     ax.set_ylabel(TIME_LABELS.get(time, time) + f"\n({METRIC_LABELS.get(metric, metric)}"
                   f" ≤ {target:g}; mean ± 95% CI)")
     ax.set_title(title or f"{suite.name}: time to target under heterogeneity")
-    ax.legend(loc="upper left", framealpha=0.9, ncol=min(4, len(algos)))
+    ax.legend(loc="upper left", framealpha=0.9, ncol=min(4, len(series)),
+              fontsize=9 if len(series) <= 4 else 8)
     ax.set_ylim(top=min(ymax * 30, max([ymax * 4] + [t for t in tops if np.isfinite(t)]) * 1.3))
     _nice_log_y(ax)
     ax.grid(False, axis="x")

@@ -131,6 +131,22 @@ def plan_figures(suite: "Suite") -> list[tuple[str, str, str, callable]]:
                              axis=p.get("axis", "cost.slow_workers"), metric=m, target=t,
                              time=p.get("time", "virtual_time_s"), where=p.get("where"),
                              title=f"{s.name}: {p['_claim']}")))
+            # runs outside the claim's selection (a slow link, a congested server): every
+            # run label as its own bar, with the claim's metric and target
+            labels = suite.runs.loc[suite.runs["finished"], "label"]
+            algos_ = suite.summaries()["algorithm"] if len(labels) else []
+            if p.get("where") and labels.nunique() > len(set(algos_)):
+                plan.append((f"{name}_all_conditions", f"{name}: every condition",
+                             f"Every run of the suite, including those outside the claim's "
+                             f"selection (extra network conditions), one bar per run label "
+                             f"(colour: algorithm; hatched: a variant of it): time until "
+                             f"{metric} ≤ {target:g} per slowdown, mean over seeds with 95% "
+                             f"error bars. These runs carry no verdict.",
+                             lambda s=suite, p=p, m=metric, t=target: F.heterogeneity_bars(
+                                 s, robust=p.get("robust"), synchronous=p.get("synchronous"),
+                                 axis=p.get("axis", "cost.slow_workers"), metric=m, target=t,
+                                 time=p.get("time", "virtual_time_s"), by="label",
+                                 title=f"{s.name}: every condition (no verdict)")))
         elif kind == "sandwich":
             plan.append((f"{name}_sandwich", f"{name}: H-SGD sandwich",
                          f"{desc}Left: measured R(K) of local SGD with the short period, H-SGD "
