@@ -530,19 +530,30 @@ def _period(name: str) -> float:
 
 def sandwich_curves(suite: Suite, inner: dict, hierarchical: dict, outer: dict,
                     hierarchical_bound: str | None = None, title: str | None = None) -> Figure:
-    """Left: measured R(K) of local SGD with the short period (inner), H-SGD and local SGD
-    with the long period (outer), means over seeds with 95% bands, log–log. Right: the final
-    measured R(K) of each (dots with error bars) beside the three bound values at the last K
-    (from the H-SGD run's summary bounds.list: sandwich_local_sgd_<P_1>, the H-SGD bound,
+    """Top: measured R(K) of local SGD with the short period (inner), H-SGD and local SGD
+    with the long period (outer), means over seeds with 95% bands, log–log, with the H-SGD
+    run's bound curves. Bottom left: R(K) of inner and outer divided by H-SGD's, paired by
+    seed (the suite's seeds are common random numbers across points), mean with 95% band:
+    below 1 is better than H-SGD. Bottom right: the final measured R(K) of each (dots with
+    error bars, thin lines per seed) beside the three bound values at the last K (from the
+    H-SGD run's summary bounds.list: sandwich_local_sgd_<P_1>, the H-SGD bound,
     sandwich_local_sgd_<P_M>), so both orderings can be read off."""
     parts = [("local SGD, short period (inner)", inner),
              ("H-SGD (hierarchical)", hierarchical),
              ("local SGD, long period (outer)", outer)]
-    fig, (ax, ax2) = _figure(ncols=2, width=11.5, height=4.8)
+    with plt.rc_context(RC):
+        fig = plt.figure(figsize=(11.5, 9.0), layout="constrained")
+        axd = fig.subplot_mosaic([["curves", "curves"], ["ratio", "order"]],
+                                 height_ratios=[1.15, 1.0])
+    ax, ax3, ax2 = axd["curves"], axd["ratio"], axd["order"]
+    for a_ in (ax, ax2, ax3):
+        _apply_rc(a_)
     _loglog(ax)
     finals = []
+    traces = []
     for i, (name, where) in enumerate(parts):
         t = suite.traces(where)
+        traces.append(t[t["iteration"] > 0] if not t.empty else t)
         if t.empty:
             finals.append((math.nan, math.nan, 0))
             continue
@@ -572,7 +583,29 @@ def sandwich_curves(suite: Suite, inner: dict, hierarchical: dict, outer: dict,
     ax.set_xlabel("iterations K")
     ax.set_ylabel(R_LABEL)
     ax.set_title("R(K) with 95% bands over seeds")
-    _legend(ax, loc="best", fontsize=7.5)
+    _legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    # paired ratios to H-SGD
+    h = traces[1]
+    ax3.set_xscale("log")
+    ax3.axhline(1.0, color=COLORS[1], lw=1.5, label="H-SGD (ratio 1)")
+    for i in (0, 2):
+        t = traces[i]
+        if t.empty or h.empty:
+            continue
+        m = t.merge(h, on=["replicate", "iteration"], suffixes=("", "_h"))
+        m = m[m["running_avg_grad_norm_sq_h"] > 0]
+        if m.empty:
+            continue
+        m["ratio"] = m["running_avg_grad_norm_sq"] / m["running_avg_grad_norm_sq_h"]
+        b = stats.band(m, "iteration", "ratio")
+        ax3.plot(b["iteration"], b["mean"], color=COLORS[i], lw=1.8,
+                 label=["inner / H-SGD", "", "outer / H-SGD"][i])
+        if (b["count"] > 1).any():
+            ax3.fill_between(b["iteration"], b["lo"], b["hi"], color=COLORS[i], alpha=0.18, lw=0)
+    ax3.set_xlabel("iterations K")
+    ax3.set_ylabel("R(K) / R(K) of H-SGD, same seed")
+    ax3.set_title("paired by seed: mean ± 95% CI (inner < 1 < outer)")
+    ax3.legend(loc="best", framealpha=0.9, fontsize=8)
     # right panel: orderings
     ax2.set_yscale("log")
     xs = np.arange(3)
@@ -596,7 +629,7 @@ def sandwich_curves(suite: Suite, inner: dict, hierarchical: dict, outer: dict,
                         fontsize=8)
     ax2.set_xlim(-0.5, 2.5)
     _nice_log_y(ax2)
-    ax2.set_ylabel(R"final $R(K)$ / bound value")
+    ax2.set_ylabel(r"final $R(K)$ and bound value")
     ax2.set_title("sandwich ordering: inner ≤ H-SGD ≤ outer")
     ax2.legend(loc="best", framealpha=0.9, fontsize=8)
     ax2.grid(False, axis="x")
