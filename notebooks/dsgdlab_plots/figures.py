@@ -705,41 +705,63 @@ def spectra(suite: Suite, where: dict | None = None, topology_key: str = "topolo
     s = s.copy()
     s["_topo"] = s[topology_key] if topology_key in s.columns else s["topology"]
     s["_n"] = pd.to_numeric(s[n_key], errors="coerce") if n_key in s.columns else s["workers"]
-    fig, (ax, ax2) = _figure(ncols=2, width=11.5, height=4.6)
+    s["_algo"] = s["algorithm"].fillna("?").astype(str)
+    fig, (ax, ax2) = _figure(ncols=2, width=11.5, height=4.8)
     topos = list(dict.fromkeys(s["_topo"].astype(str)))
+    algos = list(dict.fromkeys(s["_algo"]))
+    multi = len(algos) > 1  # ρ means different things per algorithm: never average across
     ns = sorted(s["_n"].dropna().unique())
     if len(ns) > 1:
         for i, tk in enumerate(topos):
-            g = s[s["_topo"].astype(str) == tk].groupby("_n")["rho"].mean()
-            ax.plot(g.index, 1 - g.to_numpy(), "o-", color=COLORS[i % len(COLORS)], label=tk)
+            for j, al in enumerate(algos):
+                g = s[(s["_topo"].astype(str) == tk) & (s["_algo"] == al)]
+                g = g.groupby("_n")["rho"].mean()
+                if g.empty:
+                    continue
+                ax.plot(g.index, 1 - g.to_numpy(), marker="os^D"[j % 4],
+                        ls=["-", "--", ":", "-."][j % 4], color=COLORS[i % len(COLORS)],
+                        label=f"{tk}, {al}" if multi else tk)
         _loglog(ax)
         _data_xticks(ax, ns)
         ax.set_xlabel("workers n")
-        ax.set_ylabel(r"spectral gap $1-\rho$")
         ax.set_title(r"$1-\rho$ against n (log–log)")
+        ax.legend(loc="best", fontsize=8)
     else:
-        g = s.groupby(s["_topo"].astype(str))["rho"].mean().reindex(topos)
-        ax.bar(range(len(g)), 1 - g.to_numpy(), color=[COLORS[i % len(COLORS)]
-                                                      for i in range(len(g))])
-        for i, v in enumerate(g.to_numpy()):
-            ax.text(i, 1 - v, f"ρ={v:.4g}", ha="center", va="bottom", fontsize=8)
+        width = 0.8 / len(algos)
+        for j, al in enumerate(algos):
+            g = s[s["_algo"] == al].groupby(s["_topo"].astype(str))["rho"].mean().reindex(topos)
+            xs = np.arange(len(topos)) + (j - (len(algos) - 1) / 2) * width
+            ax.bar(xs, 1 - g.to_numpy(), width=width * 0.92,
+                   color=[COLORS[i % len(COLORS)] for i in range(len(topos))],
+                   hatch=[None, "//", "xx", ".."][j % 4], edgecolor="black", lw=0.5,
+                   label=al if multi else None)
+            for x, v in zip(xs, g.to_numpy()):
+                if np.isfinite(v):
+                    ax.text(x, 1 - v, f"ρ={v:.4g}", ha="center", va="bottom", fontsize=7)
         ax.set_yscale("log")
-        ax.set_xticks(range(len(g)))
-        ax.set_xticklabels(g.index, rotation=20)
-        ax.set_ylabel(r"spectral gap $1-\rho$")
+        ax.set_xticks(range(len(topos)))
+        ax.set_xticklabels(topos, rotation=20)
         ax.set_title(f"1 − ρ per topology (n = {ns[0]:g})" if ns else "1 − ρ per topology")
         ax.grid(False, axis="x")
-    ax.legend(loc="best") if len(ns) > 1 else None
+        if multi:
+            ax.legend(loc="upper left", fontsize=8, title="hatching: algorithm",
+                      title_fontsize=8)
+    ax.set_ylabel(r"spectral gap $1-\rho$" + ("\n(dpsgd: ρ = SLEM², adpsgd: ρ = λ₂(E[W]))"
+                                               if multi else ""))
     for i, tk in enumerate(topos):
-        g = s[s["_topo"].astype(str) == tk]
-        agg = g.groupby("point_key").agg(rho=("rho", "mean"), cons=("final_consensus", "mean"))
-        ax2.scatter(1 - agg["rho"], _pos(agg["cons"]), color=COLORS[i % len(COLORS)], s=30,
-                    label=tk)
+        for j, al in enumerate(algos):
+            g = s[(s["_topo"].astype(str) == tk) & (s["_algo"] == al)]
+            if g.empty:
+                continue
+            agg = g.groupby("point_key").agg(rho=("rho", "mean"),
+                                             cons=("final_consensus", "mean"))
+            ax2.scatter(1 - agg["rho"], _pos(agg["cons"]), color=COLORS[i % len(COLORS)],
+                        marker="os^D"[j % 4], s=34, label=f"{tk}, {al}" if multi else tk)
     _loglog(ax2)
     ax2.set_xlabel(r"spectral gap $1-\rho$")
     ax2.set_ylabel(r"final consensus distance $\Xi$ (mean over seeds)")
     ax2.set_title("consensus distance vs spectral gap")
-    ax2.legend(loc="best", framealpha=0.9)
+    ax2.legend(loc="best", framealpha=0.9, fontsize=8)
     fig.suptitle(title or f"{suite.name}: spectra")
     return fig
 
