@@ -99,9 +99,21 @@ def point_label(suite: Suite, point_key: str, vary: Iterable[str] | None = None)
     """A short label of a point from the keys that vary between the suite's points (or
     ``vary``); the run's label when it has one."""
     rows = suite.runs[suite.runs["point_key"] == point_key]
-    if len(rows) and rows["label"].iloc[0]:
-        return str(rows["label"].iloc[0])
+    label = str(rows["label"].iloc[0]) if len(rows) and rows["label"].iloc[0] else ""
     point = json.loads(point_key)
+    if label:
+        same = suite.runs[suite.runs["label"] == label]["point_key"].nunique()
+        if same <= 1:
+            return label
+        # several points share the label: add what tells them apart (not the algorithm,
+        # which a label names)
+        keys = [k for k in (list(vary) if vary is not None else varying_keys(suite))
+                if k != "algorithm.name"]
+        sib = [json.loads(pk) for pk in suite.runs.loc[suite.runs["label"] == label,
+                                                        "point_key"].unique()]
+        keys = [k for k in keys if len({json.dumps(x.get(k), sort_keys=True) for x in sib}) > 1]
+        parts = [_kv(k, point[k]) for k in keys if k in point]
+        return ", ".join([label] + parts)
     keys = list(vary) if vary is not None else varying_keys(suite)
     parts = [_kv(k, point[k]) for k in keys if k in point]
     return ", ".join(parts) if parts else "run"
@@ -167,6 +179,13 @@ def _plot_band(ax, b: pd.DataFrame, x: str, color, label: str, marker: str | Non
         ax.fill_between(b[x], lo, hi, color=color, alpha=0.13, lw=0)
         for edge in (lo, hi):  # band edges stay visible where bands overlap
             ax.plot(b[x], edge, color=color, lw=0.7, alpha=0.6, ls=(0, (1, 1)))
+
+
+def _set_title(ax, text: str, width: int = 70) -> None:
+    """An axes title wrapped onto several lines when it is long (a claim's where table)."""
+    import textwrap
+
+    ax.set_title("\n".join(textwrap.wrap(text, width)) if len(text) > width else text)
 
 
 def _legend(ax, **kw) -> None:
@@ -279,7 +298,7 @@ def bound_vs_empirical(suite: Suite, where: dict | None = None,
                 transform=ax.transAxes, fontsize=9, color="0.3")
     ax.set_xlabel("iterations K")
     ax.set_ylabel(R_LABEL)
-    ax.set_title(title or f"{suite.name}: bound vs measured R(K) ({_where_text(where)})")
+    _set_title(ax, title or f"{suite.name}: bound vs measured R(K) ({_where_text(where)})")
     _legend(ax, loc="best")
     return fig
 
@@ -343,7 +362,7 @@ def rate_fit(suite: Suite, where: dict | None = None, x: str = "run.iterations",
     _nice_log_y(ax)
     ax.set_xlabel("iterations K" if x == "run.iterations" else x)
     ax.set_ylabel("final " + (R_LABEL if metric == "final_r" else metric))
-    ax.set_title(title or f"{suite.name}: rate of R(K) ({_where_text(where)})")
+    _set_title(ax, title or f"{suite.name}: rate of R(K) ({_where_text(where)})")
     _legend_below(fig, ax)
     return fig
 
@@ -410,7 +429,7 @@ def linear_speedup(suite: Suite, where: dict | None = None, x: str = "run.worker
     ax.set_xlabel("workers n" if x == "run.workers" else x)
     ax.set_ylabel(TIME_LABELS.get(time, time) + f"\n({METRIC_LABELS.get(metric, metric)}"
                   f" ≤ {target:g})")
-    ax.set_title(title or f"{suite.name}: speedup in n ({_where_text(where)})")
+    _set_title(ax, title or f"{suite.name}: speedup in n ({_where_text(where)})")
     _legend_below(fig, ax)
     return fig
 
@@ -513,7 +532,7 @@ def heterogeneity_bars(suite: Suite, robust: str | None = None,
                    "cost.server_latency_s": "parameter-server link latency [s]"}.get(axis, axis))
     ax.set_ylabel(TIME_LABELS.get(time, time) + f"\n({METRIC_LABELS.get(metric, metric)}"
                   f" ≤ {target:g}; mean ± 95% CI)")
-    ax.set_title(title or f"{suite.name}: time to target under heterogeneity")
+    _set_title(ax, title or f"{suite.name}: time to target under heterogeneity")
     ax.legend(loc="upper left", framealpha=0.9, ncol=min(4, len(series)),
               fontsize=9 if len(series) <= 4 else 8)
     ax.set_ylim(top=min(ymax * 30, max([ymax * 4] + [t for t in tops if np.isfinite(t)]) * 1.3))
@@ -641,8 +660,10 @@ def sandwich_curves(suite: Suite, inner: dict, hierarchical: dict, outer: dict,
 def staleness_histograms(suite: Suite, where: dict | None = None, by: str | None = None,
                          title: str | None = None) -> Figure:
     """Distribution of the staleness τ of the applied updates (summary.json
-    staleness.histogram, summed over seeds) per point, as step histograms of the fraction of
-    updates (log y), with mean and maximum T in the legend."""
+    staleness.histogram, summed over seeds) per point: the fraction of updates with each τ
+    (log y; x linear up to 10, logarithmic beyond, for the long tails of slow workers), with
+    the mean and the maximum T in the legend. With more than two points and several
+    algorithms, one panel per algorithm."""
     runs = suite.select(where)
     groups: dict[str, dict] = {}
     for _, r in runs.iterrows():
@@ -651,7 +672,8 @@ def staleness_histograms(suite: Suite, where: dict | None = None, by: str | None
         if not st or not st.get("histogram"):
             continue
         key = str(r.get(by)) if by else r["point_key"]
-        g = groups.setdefault(key, {"counts": {}, "max": 0, "means": [],
+        algo = (s.get("algorithm") or {}).get("name") or str(r.get("algorithm.name"))
+        g = groups.setdefault(key, {"counts": {}, "max": 0, "means": [], "algorithm": algo,
                                     "label": _short(r.get(by)) if by else
                                     point_label(suite, r["point_key"])})
         for h in st["histogram"]:
@@ -661,35 +683,55 @@ def staleness_histograms(suite: Suite, where: dict | None = None, by: str | None
         g["means"].append(float(st.get("mean") or 0.0))
     if not groups:
         return _no_data(f"{suite.name}: no staleness histograms (synchronous runs only?)")
-    fig, ax = _figure()
-    ax.set_yscale("log")
-    for i, (key, g) in enumerate(groups.items()):
-        taus = np.array(sorted(g["counts"]))
-        counts = np.array([g["counts"][t] for t in taus], dtype=float)
-        frac = counts / counts.sum()
-        # a line joins consecutive τ only: a gap in the support is a gap in the line
-        xs_, ys_ = [], []
-        for k, (tau, fr) in enumerate(zip(taus, frac)):
-            if k and tau > taus[k - 1] + 1:
-                xs_.append(np.nan)
-                ys_.append(np.nan)
-            xs_.append(tau)
-            ys_.append(fr)
-        # markers and dashes differ per curve, so that identical distributions stay visible
-        ax.plot(xs_, ys_, marker="os^Dv<>p"[i % 8], ls="-" if i % 2 == 0 else "--",
-                mfc=COLORS[i % len(COLORS)] if i % 2 == 0 else "none",
-                ms=4.5 if i % 2 else 3.5, lw=1.0, color=COLORS[i % len(COLORS)],
-                label=f"{g['label']}: mean τ {np.mean(g['means']):.2f}, max T {g['max']}")
-        ax.axvline(np.mean(g["means"]), color=COLORS[i % len(COLORS)], ls=":", lw=1)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_xlabel("staleness τ (updates applied since the snapshot was read)")
-    ax.set_ylabel("fraction of updates with this τ")
-    ax.set_title(title or f"{suite.name}: staleness distribution ({_where_text(where)})")
-    if len(groups) > 3:
-        fig.set_size_inches(10.5, 4.6)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.9, fontsize=8)
+    algos = list(dict.fromkeys(g["algorithm"] for g in groups.values()))
+    facets = algos if len(algos) > 1 and len(groups) > 2 else [None]
+    fig, axes = _figure(ncols=len(facets), width=6.0 * len(facets) if len(facets) > 1 else 7.5,
+                        height=5.6 if len(facets) > 1 else 4.8)
+    axes = axes if isinstance(axes, list) else [axes]
+    for ax, facet in zip(axes, facets):
+        members = [(k, g) for k, g in groups.items() if facet is None or g["algorithm"] == facet]
+        for i, (key, g) in enumerate(members):
+            taus = np.array(sorted(g["counts"]))
+            counts = np.array([g["counts"][t] for t in taus], dtype=float)
+            frac = counts / counts.sum()
+            # a line joins consecutive τ only: a gap in the support is a gap in the line
+            xs_, ys_ = [], []
+            for k, (tau, fr) in enumerate(zip(taus, frac)):
+                if k and tau > taus[k - 1] + 1:
+                    xs_.append(np.nan)
+                    ys_.append(np.nan)
+                xs_.append(tau)
+                ys_.append(fr)
+            label = g["label"]
+            if facet is not None and ", " in label:
+                label = label.split(", ", 1)[1]  # the panel names the algorithm
+            # markers and dashes differ per curve, so that identical distributions stay visible
+            ax.plot(xs_, ys_, marker="os^Dv<>p"[i % 8], ls="-" if i % 2 == 0 else "--",
+                    mfc=COLORS[i % len(COLORS)] if i % 2 == 0 else "none",
+                    ms=4.5 if i % 2 else 3.5, lw=1.0, color=COLORS[i % len(COLORS)],
+                    label=f"{label}: mean τ {np.mean(g['means']):.2f}, max T {g['max']}")
+            ax.axvline(np.mean(g["means"]), color=COLORS[i % len(COLORS)], ls=":", lw=1)
+        ax.set_yscale("log")
+        if max(g["max"] for _, g in members) > 30:
+            ax.set_xscale("symlog", linthresh=10, linscale=0.8)
+            ax.set_xlim(left=-0.5)
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        else:
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_xlabel("staleness τ (updates applied since the snapshot was read)")
+        ax.set_ylabel("fraction of updates with this τ")
+        if facet is not None:
+            ax.set_title(facet)
+        if len(members) > 3 or len(facets) > 1:
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), framealpha=0.9,
+                      fontsize=8)
+        else:
+            ax.legend(loc="best", framealpha=0.9)
+    head = title or f"{suite.name}: staleness distribution ({_where_text(where)})"
+    if len(facets) > 1:
+        fig.suptitle(head)
     else:
-        ax.legend(loc="best", framealpha=0.9)
+        _set_title(axes[0], head)
     return fig
 
 
