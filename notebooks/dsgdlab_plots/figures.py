@@ -851,32 +851,54 @@ def same_trace(suite: Suite, a: dict, b: dict, columns: Iterable[str] = ("loss",
 
 
 def r_curves(suite: Suite, where: dict | None = None, title: str | None = None,
-             max_points: int = 8) -> Figure:
-    """Measured R(K) of each point (mean over seeds, 95% band), log–log: the overview figure
-    for a suite without a more specific one."""
+             max_points: int = 12, column: str = "running_avg_grad_norm_sq",
+             color_by: str | None = None) -> Figure:
+    """A trace column per point (mean over seeds; with at most three points also the 95%
+    band and the single seeds), log–log: by default the measured R(K), the overview figure
+    for a suite without a more specific one; ``column="consensus"`` gives the consensus
+    distance Ξ_k. ``color_by``: a point key whose value sets the colour (the topology, say);
+    the other points of one colour get different dashes."""
     t = suite.traces(where)
-    if t.empty:
-        return _no_data(f"{suite.name}: no finished runs for {_where_text(where)}")
+    if t.empty or column not in t.columns:
+        return _no_data(f"{suite.name}: no trace column {column} for {_where_text(where)}")
     fig, ax = _figure()
     _loglog(ax)
     points = list(dict.fromkeys(t["point_key"]))[:max_points]
     bands = len(points) <= 3  # more bands than that overlap into one blur
     styles = ["-", "--", "-.", ":"]
+    colour_values: list = []
+    seen: dict = {}
     for i, pk in enumerate(points):
         g = t[(t["point_key"] == pk) & (t["iteration"] > 0)]
-        b = stats.band(g, "iteration", "running_avg_grad_norm_sq")
-        if bands:
-            _plot_band(ax, b, "iteration", COLORS[i % len(COLORS)], point_label(suite, pk),
-                       seeds=g, y="running_avg_grad_norm_sq")
+        b = stats.band(g, "iteration", column)
+        if color_by:
+            v = json.dumps(json.loads(pk).get(color_by), sort_keys=True)
+            if v not in colour_values:
+                colour_values.append(v)
+            ci = colour_values.index(v)
+            li = seen.get(v, 0)
+            seen[v] = li + 1
         else:
-            ax.plot(b["iteration"], _pos(b["mean"]), color=COLORS[i % len(COLORS)],
-                    ls=styles[(i // len(COLORS)) % len(styles)], lw=1.6,
+            ci, li = i % len(COLORS), i // len(COLORS)
+        color, ls = COLORS[ci % len(COLORS)], styles[li % len(styles)]
+        if bands:
+            _plot_band(ax, b, "iteration", color, point_label(suite, pk), seeds=g, y=column)
+        else:
+            ax.plot(b["iteration"], _pos(b["mean"]), color=color, ls=ls, lw=1.6,
                     label=point_label(suite, pk))
     ax.set_xlabel("iterations K")
-    ax.set_ylabel(R_LABEL)
-    ax.set_title(title or (f"{suite.name}: measured R(K), mean ± 95% CI over seeds" if bands
-                           else f"{suite.name}: measured R(K), mean over seeds"))
-    _legend(ax, loc="best", fontsize=8)
+    name = {"running_avg_grad_norm_sq": "R(K)", "consensus": "consensus distance Ξ"}.get(
+        column, column)
+    ax.set_ylabel(R_LABEL if column == "running_avg_grad_norm_sq" else
+                  r"consensus distance $\Xi_k=\frac{1}{n}\,\Sigma_i\,\|x_i-\bar x_k\|^2$"
+                  if column == "consensus" else column)
+    _set_title(ax, title or (f"{suite.name}: measured {name}, mean ± 95% CI over seeds" if bands
+                             else f"{suite.name}: measured {name}, mean over seeds"))
+    if len(points) > 5:  # outside, so that it covers no curve
+        fig.set_size_inches(9.5, 4.8)
+        _legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    else:
+        _legend(ax, loc="best", fontsize=8)
     return fig
 
 

@@ -197,10 +197,16 @@ def plan_figures(suite: "Suite") -> list[tuple[str, str, str, callable]]:
                          "consensus distance Ξ against 1 − ρ: a larger gap mixes faster.",
                          lambda s=suite: F.spectra(s)))
             if "topology.kind" in suite.point_keys:
+                plan.append(("consensus_curves", "consensus distance per topology",
+                             "Measured consensus distance Ξ_k = (1/n) Σ_i ‖x_i − x̄_k‖² of every "
+                             "run point (mean over seeds), log–log, coloured by topology: the "
+                             "smaller the spectral gap 1 − ρ, the further the workers drift "
+                             "apart.",
+                             lambda s=suite: F.r_curves(s, column="consensus",
+                                                        color_by="topology.kind")))
                 plan.append(("r_curves", "measured R(K) per topology", "Measured R(K) of every "
-                             "run point (mean over seeds, 95% band, thin lines: single seeds), "
-                             "log–log: better-mixing topologies reach a given R(K) sooner.",
-                             lambda s=suite: F.r_curves(s)))
+                             "run point (mean over seeds), log–log, coloured by topology.",
+                             lambda s=suite: F.r_curves(s, color_by="topology.kind")))
     if not plan:
         plan.append(("r_curves", "measured R(K)", "Measured R(K) of every run point (mean over "
                      "seeds, 95% band), log–log.", lambda s=suite: F.r_curves(s)))
