@@ -19,6 +19,7 @@
 #include "dsgdlab/algorithms/topology/mixing.hpp"
 #include "dsgdlab/core/errors.hpp"
 #include "dsgdlab/core/version.hpp"
+#include "dsgdlab/experiments/check_command.hpp"
 #include "dsgdlab/experiments/run_command.hpp"
 #include "dsgdlab/experiments/suite_command.hpp"
 #include "dsgdlab/problems/catalog.hpp"
@@ -116,6 +117,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   SpectralCommandOptions spectral_options;
   auto* spectral = add_spectral_subcommand(app, spectral_options);
 
+  CheckCommandOptions check_options;
+  auto* check = add_check_subcommand(app, check_options);
+  ReportCommandOptions report_options;
+  auto* report = add_report_subcommand(app, report_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -134,6 +140,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       print_catalog(sections, list_json, out);
     }
     if (spectral->parsed()) return run_spectral_command(spectral_options, out);
+    if (check->parsed()) return run_check_command(check_options, out);
+    if (report->parsed()) return run_report_command(report_options, out, err);
     if (run->parsed()) {
       const std::filesystem::path config_file(run_config);
       const std::filesystem::path output = run_output.empty()
