@@ -242,7 +242,11 @@ AssembledPoint assemble_point(std::string_view text, const std::filesystem::path
     }
   }
   std::set<std::string> overridden;
-  if (toml::array* entries = fresh.get_as<toml::array>("run")) {
+  toml::array* entries = fresh.get_as<toml::array>("run");
+  if (toml::node* quick_runs = fresh.at_path("suite.quick.run").node(); quick && quick_runs) {
+    entries = quick_runs->as_array();
+  }
+  if (entries != nullptr) {
     toml::table& run_entry = *(*entries)[entry].as_table();
     if (const toml::node* label = run_entry.get("label")) {
       assembled.label = ts::read_string(*label, "run.label");
@@ -393,7 +397,7 @@ SuiteConfig parse_suite_text(std::string_view text, const std::filesystem::path&
 
   const toml::table* quick = table_at(*suite, "quick", "[suite.quick]", file);
   if (quick != nullptr) {
-    check_keys(*quick, {"seeds", "defaults", "sweep"}, "[suite.quick]", file);
+    check_keys(*quick, {"seeds", "defaults", "run", "sweep"}, "[suite.quick]", file);
     table_at(*quick, "defaults", "[suite.quick.defaults]", file);
   }
   if (options.quick && quick != nullptr) {
@@ -402,14 +406,20 @@ SuiteConfig parse_suite_text(std::string_view text, const std::filesystem::path&
     }
   }
   const toml::table* defaults = table_at(root, "defaults", "[defaults]", file);
-  const toml::array* entries = nullptr;
-  if (const toml::node* runs = root.get("run")) {
-    entries = runs->as_array();
-    if (entries == nullptr || !entries->is_array_of_tables() || entries->empty()) {
+  const auto run_entries = [&](const toml::node* runs, const char* what) -> const toml::array* {
+    if (runs == nullptr) return nullptr;
+    const toml::array* list = runs->as_array();
+    if (list == nullptr || !list->is_array_of_tables() || list->empty()) {
       throw FileFormatError(file, ts::line_of(*runs),
-                            "\"run\" must be an array of tables ([[run]] entries)");
+                            std::string(what) + " must be an array of tables");
     }
-  }
+    return list;
+  };
+  const toml::array* entries = run_entries(root.get("run"), "\"run\" ([[run]] entries)");
+  // [[suite.quick.run]] replaces the [[run]] entries with --quick.
+  const toml::array* quick_entries =
+      quick != nullptr ? run_entries(quick->get("run"), "[[suite.quick.run]]") : nullptr;
+  if (options.quick && quick_entries != nullptr) entries = quick_entries;
   if (defaults == nullptr && entries == nullptr) {
     throw FileFormatError(file, ts::line_of(*suite),
                           "a suite needs a [defaults] run configuration or [[run]] entries");

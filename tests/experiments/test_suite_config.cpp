@@ -153,6 +153,18 @@ TEST(SuiteConfig, QuickReplacesSeedsDefaultsAndAxes) {
   EXPECT_NE(threads.runs[0].id, parse(kSuite).runs[0].id);
 }
 
+TEST(SuiteConfig, QuickRunEntriesReplaceTheRunEntries) {
+  const std::string text = std::string(kSuite) +
+                           "[[suite.quick.run]]\nlabel = \"quick batch\"\n"
+                           "[suite.quick.run.algorithm]\nbatch_size = 2\n";
+  EXPECT_EQ(parse(text).runs.size(), 24U);  // without --quick: the [[run]] entries
+  const SuiteConfig quick = parse(text, {.quick = true, .engine = std::nullopt});
+  ASSERT_EQ(quick.runs.size(), 2U);  // 1 entry × 2 algorithms × 1 step × 1 replicate
+  EXPECT_EQ(quick.runs[0].label, "quick batch");
+  EXPECT_EQ(quick.runs[0].config.algorithm.batch_size, 2);
+  EXPECT_EQ(quick.runs[0].point["algorithm.batch_size"], 2);
+}
+
 TEST(SuiteConfig, ErrorsNameTheFileLineKeyAndRule) {
   EXPECT_EQ(error_of(edited("seeds = 2", "sedes = 2")),
             "suite.toml:5: unknown key \"sedes\" in [suite] (did you mean \"seeds\"?); the keys "
