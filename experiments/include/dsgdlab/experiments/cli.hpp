@@ -4,8 +4,10 @@
 /// 2 bad input (with a message naming the field, the value and the rule), 3 a run could not
 /// be carried out (an engine failure, a file that cannot be written; the message says why).
 ///
-/// Commands: `list [SECTION] [--json]`, `run CONFIG [--out DIR]` (run_command.hpp),
-/// `spectral --topology T --workers n [...]` (spectral_command.hpp).
+/// Commands: `list [SECTION] [--json]`, `run CONFIG [--out DIR]` (run_command.hpp) or
+/// `run SUITE --out DIR [--jobs N] [--quick] [--engine E]` (suite_command.hpp),
+/// `check RESULTS [--baseline B] [--update-baseline] [--json]` and `report RESULTS`
+/// (check_command.hpp), `spectral --topology T --workers n [...]` (spectral_command.hpp).
 
 #include <iosfwd>
 
