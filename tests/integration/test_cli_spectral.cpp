@@ -13,27 +13,13 @@
 #include <numbers>
 #include <string>
 
+#include "dsgdlab_process.hpp"
+
 namespace {
 
+using dsgdlab_process::run_dsgdlab;
+
 namespace fs = std::filesystem;
-
-struct ProcessResult {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-ProcessResult run_dsgdlab(const std::string& arguments) {
-  const std::string command = std::string(DSGDLAB_EXECUTABLE) + " " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
