@@ -2,11 +2,8 @@
 // tiny suite run, its baseline written, then a deliberately slowed algorithm failing the check.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>

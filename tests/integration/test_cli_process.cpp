@@ -1,10 +1,7 @@
 // Runs the real `dsgdlab` executable as a user would and checks exit codes and output.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include "dsgdlab_process.hpp"

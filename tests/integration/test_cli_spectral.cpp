@@ -1,12 +1,9 @@
 // Runs the real `dsgdlab spectral` executable as a user would: exit codes, table, JSON.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>

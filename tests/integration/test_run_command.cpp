@@ -1,11 +1,8 @@
 // Runs the real `dsgdlab run` executable as a user would: exit codes, messages, result files.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
