@@ -93,6 +93,9 @@ StatusCode execute_run(const RunConfig& config, const fs::path& final_dir) {
 
 void SuiteRunOptions::validate() const {
   if (jobs < 1 || jobs > 1024) throw invalid_option("--jobs", jobs, "must be in [1, 1024]");
+  if (ranks < 1 || rank < 0 || rank >= ranks) {
+    throw invalid_option("rank", rank, "must be in [0, " + std::to_string(ranks) + ")");
+  }
 }
 
 json suite_manifest(const SuiteConfig& suite) {
@@ -131,17 +134,25 @@ SuiteOutcome run_suite(const SuiteConfig& suite, const std::string& suite_text,
                        const SuiteProgress& progress) {
   options.validate();
   check_results_directory(suite, directory);
-  fs::create_directories(directory / kSuiteRunsFolder);
-  remove_partial_runs(directory / kSuiteRunsFolder);
-  write_file_atomically(directory / kSuiteCopyName, suite_text);
-  write_json_atomically(directory / kSuiteManifestName, suite_manifest(suite));
+  if (options.rank == 0) {
+    fs::create_directories(directory / kSuiteRunsFolder);
+    remove_partial_runs(directory / kSuiteRunsFolder);
+    write_file_atomically(directory / kSuiteCopyName, suite_text);
+    write_json_atomically(directory / kSuiteManifestName, suite_manifest(suite));
+  }
+  if (options.synchronize) options.synchronize();
 
-  // Distinct runs in suite order; equal configurations (same id) run once.
+  // Distinct runs in suite order; equal configurations (same id) run once, by one rank.
   std::vector<const SuiteRun*> pending;
   std::set<std::string> seen;
   SuiteOutcome outcome;
+  std::size_t distinct = 0;
   for (const SuiteRun& run : suite.runs) {
     if (!seen.insert(run.id).second) continue;
+    if (distinct++ % static_cast<std::size_t>(options.ranks) !=
+        static_cast<std::size_t>(options.rank)) {
+      continue;
+    }
     ++outcome.total;
     if (finished(run_directory(directory, run.id))) {
       ++outcome.skipped;
@@ -183,6 +194,7 @@ SuiteOutcome run_suite(const SuiteConfig& suite, const std::string& suite_text,
     for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
     for (auto& thread : pool) thread.join();
   }
+  if (options.synchronize) options.synchronize();
   return outcome;
 }
 

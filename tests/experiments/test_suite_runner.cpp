@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -36,6 +37,20 @@ step_size = 0.05
 "algorithm.period" = [1, 2, 4]
 )";
 
+SuiteRunOptions with_jobs(int jobs) {
+  SuiteRunOptions options;
+  options.jobs = jobs;
+  return options;
+}
+
+SuiteRunOptions as_rank(int jobs, int rank, int ranks, std::function<void()> synchronize) {
+  SuiteRunOptions options = with_jobs(jobs);
+  options.rank = rank;
+  options.ranks = ranks;
+  options.synchronize = std::move(synchronize);
+  return options;
+}
+
 class SuiteRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -65,7 +80,7 @@ class SuiteRunnerTest : public ::testing::Test {
 TEST_F(SuiteRunnerTest, WritesTheManifestAndEveryRun) {
   const SuiteConfig config = suite();
   const fs::path out = dir_ / "out";
-  const SuiteOutcome outcome = run_suite(config, kSuite, out, {.jobs = 1});
+  const SuiteOutcome outcome = run_suite(config, kSuite, out, with_jobs(1));
   EXPECT_EQ(outcome.total, 6);
   EXPECT_EQ(outcome.completed, 6);
   EXPECT_EQ(outcome.skipped, 0);
@@ -95,7 +110,7 @@ TEST_F(SuiteRunnerTest, WritesTheManifestAndEveryRun) {
 TEST_F(SuiteRunnerTest, ResumesSkippingFinishedRunsAndRemovingPartialOnes) {
   const SuiteConfig config = suite();
   const fs::path out = dir_ / "out";
-  run_suite(config, kSuite, out, {.jobs = 2});
+  run_suite(config, kSuite, out, with_jobs(2));
   const std::string first_id = config.runs[0].id;
   const std::string first_trace = read_file(out / "runs" / first_id / "trace.csv");
   // An interrupted run: its directory is gone and a partial one is left behind.
@@ -104,7 +119,7 @@ TEST_F(SuiteRunnerTest, ResumesSkippingFinishedRunsAndRemovingPartialOnes) {
   std::ofstream(out / "runs" / ("." + first_id + ".partial") / "trace.csv") << "half";
   std::int64_t last_done = -1;
   const SuiteOutcome again =
-      run_suite(config, kSuite, out, {.jobs = 2}, [&](std::int64_t done, std::int64_t total) {
+      run_suite(config, kSuite, out, with_jobs(2), [&](std::int64_t done, std::int64_t total) {
         EXPECT_EQ(total, 6);
         EXPECT_GT(done, last_done);
         last_done = done;
@@ -118,8 +133,8 @@ TEST_F(SuiteRunnerTest, ResumesSkippingFinishedRunsAndRemovingPartialOnes) {
 
 TEST_F(SuiteRunnerTest, ResultsDoNotDependOnJobs) {
   const SuiteConfig config = suite();
-  run_suite(config, kSuite, dir_ / "one", {.jobs = 1});
-  run_suite(config, kSuite, dir_ / "three", {.jobs = 3});
+  run_suite(config, kSuite, dir_ / "one", with_jobs(1));
+  run_suite(config, kSuite, dir_ / "three", with_jobs(3));
   for (const SuiteRun& run : config.runs) {
     for (const char* file : {"trace.csv", "bounds.csv", "config.toml"}) {
       EXPECT_EQ(read_file(dir_ / "one" / "runs" / run.id / file),
@@ -129,6 +144,29 @@ TEST_F(SuiteRunnerTest, ResultsDoNotDependOnJobs) {
   }
 }
 
+/// mpirun -np K: rank r runs the distinct runs i with i mod K = r; rank 0 writes the manifest
+/// first. Two ranks run one after the other here give the same files as one process.
+TEST_F(SuiteRunnerTest, RanksShareTheRunsAndTogetherGiveTheSameResults) {
+  const SuiteConfig config = suite();
+  run_suite(config, kSuite, dir_ / "one", with_jobs(1));
+  int synchronised = 0;
+  const auto count = [&] { ++synchronised; };
+  const SuiteOutcome first = run_suite(config, kSuite, dir_ / "ranks", as_rank(1, 0, 2, count));
+  EXPECT_EQ(synchronised, 2);  // after the manifest, and at the end
+  EXPECT_EQ(first.total, 3);
+  EXPECT_EQ(entries(dir_ / "ranks" / "runs").size(), 3U);
+  const SuiteOutcome second = run_suite(config, kSuite, dir_ / "ranks", as_rank(2, 1, 2, count));
+  EXPECT_EQ(second.total, 3);
+  EXPECT_EQ(second.completed, 3);
+  EXPECT_EQ(entries(dir_ / "ranks" / "runs"), entries(dir_ / "one" / "runs"));
+  for (const SuiteRun& run : config.runs) {
+    EXPECT_EQ(read_file(dir_ / "ranks" / "runs" / run.id / "trace.csv"),
+              read_file(dir_ / "one" / "runs" / run.id / "trace.csv"));
+  }
+  EXPECT_EQ(read_file(dir_ / "ranks" / "suite.json"), read_file(dir_ / "one" / "suite.json"));
+  EXPECT_THROW(run_suite(config, kSuite, dir_ / "x", as_rank(1, 2, 2, {})), InputError);
+}
+
 TEST_F(SuiteRunnerTest, EqualConfigurationsRunOnce) {
   // An explicit run.seed gives every replicate the same configuration.
   std::string text = kSuite;
@@ -136,18 +174,18 @@ TEST_F(SuiteRunnerTest, EqualConfigurationsRunOnce) {
   const SuiteConfig config = suite(text);
   ASSERT_EQ(config.runs.size(), 6U);
   EXPECT_EQ(config.runs[0].id, config.runs[1].id);
-  const SuiteOutcome outcome = run_suite(config, text, dir_ / "out", {.jobs = 2});
+  const SuiteOutcome outcome = run_suite(config, text, dir_ / "out", with_jobs(2));
   EXPECT_EQ(outcome.total, 3);
   EXPECT_EQ(outcome.completed, 3);
 }
 
 TEST_F(SuiteRunnerTest, RefusesAnotherSuitesDirectoryAndBadJobs) {
   const SuiteConfig config = suite();
-  run_suite(config, kSuite, dir_ / "out", {.jobs = 1});
+  run_suite(config, kSuite, dir_ / "out", with_jobs(1));
   std::string other = kSuite;
   other.replace(other.find("\"runner\""), 8, "\"other\"");
   try {
-    run_suite(suite(other), other, dir_ / "out", {.jobs = 1});
+    run_suite(suite(other), other, dir_ / "out", with_jobs(1));
     FAIL() << "expected InputError";
   } catch (const InputError& error) {
     EXPECT_EQ(std::string(error.what()),
@@ -155,9 +193,9 @@ TEST_F(SuiteRunnerTest, RefusesAnotherSuitesDirectoryAndBadJobs) {
                   ": holds the results of suite \"runner\", not \"other\"; choose another "
                   "directory");
   }
-  EXPECT_THROW(run_suite(config, kSuite, dir_ / "x", {.jobs = 0}), InputError);
+  EXPECT_THROW(run_suite(config, kSuite, dir_ / "x", with_jobs(0)), InputError);
   std::ofstream(dir_ / "file") << "x";
-  EXPECT_THROW(run_suite(config, kSuite, dir_ / "file", {.jobs = 1}), InputError);
+  EXPECT_THROW(run_suite(config, kSuite, dir_ / "file", with_jobs(1)), InputError);
 }
 
 }  // namespace

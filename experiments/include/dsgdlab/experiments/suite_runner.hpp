@@ -32,8 +32,15 @@ inline constexpr std::string_view kSuiteRunsFolder = "runs";
 struct SuiteRunOptions {
   /// Runs at a time, ≥ 1.
   int jobs = 1;
+  /// Spreading a suite over processes (mpirun -np K): this process is `rank` of `ranks` and
+  /// runs the distinct runs i with i mod ranks = rank. Rank 0 writes suite.json and suite.toml
+  /// and removes stale partial directories before `synchronize` returns on every rank; every
+  /// rank calls `synchronize` again when its share is done. The directory must be shared.
+  int rank = 0;
+  int ranks = 1;
+  std::function<void()> synchronize;
 
-  /// Throws InputError naming "--jobs".
+  /// Throws InputError naming "--jobs" (or the rank when 0 ≤ rank < ranks fails).
   void validate() const;
 };
 
@@ -42,8 +49,9 @@ struct SuiteRunOptions {
 using SuiteProgress = std::function<void(std::int64_t done, std::int64_t total)>;
 
 struct SuiteOutcome {
-  /// Distinct runs (equal configurations run once), already finished before this call, run now,
-  /// and failed (an engine exception or status `failed`; their directories are not written).
+  /// Distinct runs (equal configurations run once) of this rank's share, already finished
+  /// before this call, run now, and failed (an engine exception or status `failed`; their
+  /// directories are not written).
   int total = 0;
   int skipped = 0;
   int completed = 0;
