@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "dsgdlab_process.hpp"
 
@@ -34,6 +35,20 @@ step_size = 0.05
 "algorithm.period" = [1, 2, 4]
 )toml";
 
+#ifdef DSGDLAB_MPIEXEC
+/// Runs a shell command; its exit status (-1 when killed) and its output with stderr.
+std::pair<int, std::string> shell(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+#endif
+
 class MpiSuite : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -50,18 +65,18 @@ TEST_F(MpiSuite, RanksShareTheRunsAndWriteWhatOneProcessWrites) {
 #ifndef DSGDLAB_MPIEXEC
   GTEST_SKIP() << "dsgdlab was built without MPI";
 #else
-  const std::string mpirun = std::string(DSGDLAB_MPIEXEC) +
-                             " --allow-run-as-root --oversubscribe -np 3 " DSGDLAB_EXECUTABLE;
-  const std::string command =
-      "cd '" + dir_.string() + "' && timeout 120 " + mpirun + " run suite.toml --out mpi 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  const std::string mpirun =
+      "timeout 120 " + std::string(DSGDLAB_MPIEXEC) + " --allow-run-as-root --oversubscribe -np 3 ";
+  // Whether this machine can start MPI processes at all is a property of the machine, checked
+  // apart: a container without a working process launcher skips, it does not fail.
+  const auto [probe_status, probe_output] = shell(mpirun + "true");
+  if (probe_status != 0) {
+    GTEST_SKIP() << "mpirun cannot start processes here (" << mpirun << "true exited "
+                 << probe_status << "): " << probe_output;
+  }
+  const auto [status, output] = shell("cd '" + dir_.string() + "' && " + mpirun +
+                                      DSGDLAB_EXECUTABLE + " run suite.toml --out mpi");
+  ASSERT_EQ(status, 0) << output;
   EXPECT_NE(output.find("suite mpi_suite: 9 runs, 9 run now, 0 already done, 0 failed; results "
                         "in mpi (3 MPI ranks)"),
             std::string::npos)
