@@ -61,12 +61,21 @@ RunBound compare(Bound final_bound, std::vector<double> curve,
   return run_bound;
 }
 
-/// Adds a theorem evaluated at every checkpoint.
+/// Adds a theorem from its values at every checkpoint (`per_checkpoint[c]` at measured[c]);
+/// the last one is the reported bound.
+void add_curve(RunBounds& bounds, std::vector<Bound> per_checkpoint,
+               const std::vector<std::pair<std::int64_t, double>>& measured) {
+  std::vector<double> curve;
+  for (const Bound& bound : per_checkpoint) curve.push_back(bound.value);
+  bounds.bounds.push_back(compare(std::move(per_checkpoint.back()), std::move(curve), measured));
+}
+
+/// Adds a theorem evaluated once at every checkpoint.
 void add_theorem(RunBounds& bounds, const BoundAtK& at_k,
                  const std::vector<std::pair<std::int64_t, double>>& measured) {
-  std::vector<double> curve;
-  for (const auto& [iteration, value] : measured) curve.push_back(at_k(iteration).value);
-  bounds.bounds.push_back(compare(at_k(measured.back().first), std::move(curve), measured));
+  std::vector<Bound> per_checkpoint;
+  for (const auto& [iteration, value] : measured) per_checkpoint.push_back(at_k(iteration));
+  add_curve(bounds, std::move(per_checkpoint), measured);
 }
 
 /// Adds a corollary with the condition that the run used its step.
@@ -148,18 +157,25 @@ void add_periodic_averaging(RunBounds& bounds, const RunSetup& setup, const RunE
       },
       measured);
   // The random-grouping sandwich: Φ_{P_1} ≤ Φ_random ≤ Φ_{P_M} with ζ² as the heterogeneity.
-  const auto sandwich_at = [=](std::int64_t k) {
-    return random_grouping_sandwich(averaged, {.step = step, .iterations = k}, periods, counts);
+  // Computed once per checkpoint, then split into one curve per rung.
+  std::vector<Sandwich> sandwiches;
+  for (const auto& [iteration, value] : measured) {
+    sandwiches.push_back(random_grouping_sandwich(averaged, {.step = step, .iterations = iteration},
+                                                  periods, counts));
+  }
+  const auto rung = [&](const auto& select) {
+    std::vector<Bound> per_checkpoint;
+    for (const Sandwich& sandwich : sandwiches) per_checkpoint.push_back(select(sandwich));
+    return per_checkpoint;
   };
   for (std::size_t l = 0; l < periods.size(); ++l) {
     // Equal periods (I = G) give the same Φ twice: keep the last, the longest period's.
     if (l + 1 < periods.size() && periods[l] == periods[l + 1]) continue;
-    add_theorem(
-        bounds, [=](std::int64_t k) { return sandwich_at(k).local_sgd[l]; }, measured);
+    add_curve(bounds, rung([l](const Sandwich& sandwich) { return sandwich.local_sgd[l]; }),
+              measured);
     bounds.bounds.back().reference = l + 1 < periods.size();
   }
-  add_theorem(
-      bounds, [=](std::int64_t k) { return sandwich_at(k).hierarchical; }, measured);
+  add_curve(bounds, rung([](const Sandwich& sandwich) { return sandwich.hierarchical; }), measured);
   bounds.bounds.back().reference = true;
   if (levels == 2) {
     add_corollary(bounds,

@@ -104,24 +104,32 @@ json bounds_json(const RunBounds& bounds) {
           {"list", std::move(list)}};
 }
 
+}  // namespace
+
+json mixing_spectrum_json(const MixingSpectrum& spectrum) {
+  return {{"solver", to_string(spectrum.method)},
+          {"solver_status", to_string(spectrum.status.code())},
+          {"solver_message", spectrum.status.message()},
+          {"solver_iterations", spectrum.iterations},
+          {"residual", spectrum.residual},
+          {"lambda_2", spectrum.second_largest},
+          {"lambda_n", spectrum.smallest},
+          {"slem", spectrum.slem},
+          {"spectral_gap", spectrum.spectral_gap}};
+}
+
+namespace {
+
 json spectra_json(const RunEstimates& estimates) {
   if (estimates.spectra.empty()) return nullptr;
   json spectra = json::array();
   for (const SpectrumEstimate& estimate : estimates.spectra) {
-    const MixingSpectrum& spectrum = estimate.spectrum;
-    spectra.push_back({{"matrix", estimate.matrix},
-                       {"origin", estimate.matrix == "E[W] measured" ? "estimated" : "exact"},
-                       {"solver", to_string(spectrum.method)},
-                       {"solver_status", to_string(spectrum.status.code())},
-                       {"solver_message", spectrum.status.message()},
-                       {"solver_iterations", spectrum.iterations},
-                       {"residual", spectrum.residual},
-                       {"lambda_2", spectrum.second_largest},
-                       {"lambda_n", spectrum.smallest},
-                       {"slem", spectrum.slem},
-                       {"spectral_gap", spectrum.spectral_gap},
-                       {"rho", estimate.rho},
-                       {"rho_bar", estimate.rho_bar}});
+    json entry = mixing_spectrum_json(estimate.spectrum);
+    entry["matrix"] = estimate.matrix;
+    entry["origin"] = estimate.matrix == "E[W] measured" ? "estimated" : "exact";
+    entry["rho"] = estimate.rho;
+    entry["rho_bar"] = estimate.rho_bar;
+    spectra.push_back(std::move(entry));
   }
   return spectra;
 }

@@ -18,6 +18,7 @@
 #include "dsgdlab/analysis/estimators/spectral.hpp"
 #include "dsgdlab/core/errors.hpp"
 #include "dsgdlab/experiments/cli.hpp"
+#include "dsgdlab/experiments/result_files.hpp"
 
 namespace dsgdlab {
 namespace {
@@ -215,21 +216,13 @@ int run_spectral_command(const SpectralCommandOptions& options, std::ostream& ou
                              : adpsgd_rho_bar(std::clamp(rho, 0.0, 1.0), n);
 
   if (options.json) {
-    nlohmann::json json{{"topology", options.topology},
-                        {"workers", n},
-                        {"edges", graph.num_edges()},
-                        {"algorithm", options.algorithm},
-                        {"matrix", matrix_name},
-                        {"solver", to_string(spectrum.method)},
-                        {"solver_status", to_string(spectrum.status.code())},
-                        {"solver_message", spectrum.status.message()},
-                        {"solver_iterations", spectrum.iterations},
-                        {"residual", spectrum.residual},
-                        {"lambda_2", spectrum.second_largest},
-                        {"lambda_n", spectrum.smallest},
-                        {"slem", spectrum.slem},
-                        {"spectral_gap", spectrum.spectral_gap},
-                        {"rho", rho}};
+    nlohmann::json json = mixing_spectrum_json(spectrum);
+    json["topology"] = options.topology;
+    json["workers"] = n;
+    json["edges"] = graph.num_edges();
+    json["algorithm"] = options.algorithm;
+    json["matrix"] = matrix_name;
+    json["rho"] = rho;
     if (dpsgd) {
       json["mixing"] = mixing;
       json["inverse_one_minus_rho"] = inverse_one_minus_rho;

@@ -52,6 +52,11 @@ CsvTable timing_table(std::span<const TraceRow> trace);
 /// and [estimators] options).
 RunEstimates run_estimates(const BuiltRun& run, const RunResult& result);
 
+/// The solver and spectrum fields shared by summary.json `spectral` entries and
+/// `dsgdlab spectral --json`: solver, solver_status, solver_message, solver_iterations,
+/// residual, lambda_2, lambda_n, slem, spectral_gap.
+nlohmann::json mixing_spectrum_json(const MixingSpectrum& spectrum);
+
 /// bounds.csv as a table: iteration, the measured running_avg_grad_norm_sq R(K), and one column
 /// per bound with a curve (theorems at the run's step; corollaries have none), one row per
 /// trace checkpoint with K ≥ 1. Throws std::logic_error when `bounds` was not computed from
