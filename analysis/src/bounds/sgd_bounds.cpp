@@ -37,14 +37,13 @@ Bound sgd_bound(const BoundConstants& constants, const BoundSchedule& schedule) 
 }
 
 Bound allreduce_sgd_bound(const BoundConstants& constants, const BoundSchedule& schedule) {
-  const double batch =
-      static_cast<double>(constants.num_workers) * static_cast<double>(constants.batch_size);
-  Bound bound = descent_bound(constants, schedule, constants.noise_variance / batch);
+  constants.validate();
+  // SGD on the exact mean of n stochastic gradients: SGD with batch nM.
+  BoundConstants pooled = constants;
+  pooled.batch_size = constants.num_workers * constants.batch_size;
+  Bound bound = sgd_bound(pooled, schedule);
   bound.name = "allreduce_sgd";
   bound.source = "SGD with batch nM (docs/theory.md)";
-  bound.provenance = Provenance::kDerived;
-  bound.conditions.push_back(
-      condition_less_equal("eta*L <= 1", schedule.step * constants.smoothness, 1.0));
   return bound;
 }
 
