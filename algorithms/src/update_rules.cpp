@@ -9,9 +9,11 @@ void sgd_step(VectorRef model, ConstVectorRef gradient, double step) {
 void average_members(MatrixRef models, std::span<const int> members, VectorRef scratch) {
   scratch = models.col(members.front());
   for (std::size_t m = 1; m < members.size(); ++m) scratch += models.col(members[m]);
-  scratch /= static_cast<double>(members.size());
+  mean_from_sum(scratch, static_cast<int>(members.size()));
   for (int member : members) models.col(member) = scratch;
 }
+
+void mean_from_sum(VectorRef sum, int members) { sum /= static_cast<double>(members); }
 
 void average_pair(VectorRef a, VectorRef b) {
   a = 0.5 * (a + b);

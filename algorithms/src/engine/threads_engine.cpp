@@ -9,25 +9,6 @@
 namespace dsgdlab {
 namespace threads {
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-void ThreadsContext::delay_compute(int worker, double measured_s) {
-  const double factor = cost.next_compute_time(worker) / setup.cost.compute_time_s;
-  if (factor > 1.0) sleep_for((factor - 1.0) * measured_s);
-}
-
-void ThreadsContext::delay_message(int u, int v) const {
-  sleep_for(cost.message_time(u, v, model_bytes));
-}
-
-void ThreadsContext::sleep_for(double seconds) {
-  if (seconds > 0.0 && std::isfinite(seconds)) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  }
-}
-
 void run_on_threads(int n, const std::function<void(int)>& body,
                     const std::function<void()>& on_error) {
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n));

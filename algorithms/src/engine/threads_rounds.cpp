@@ -109,14 +109,7 @@ void run_rounds(ThreadsContext& context) {
             // of the other buffer; the completion step swaps the buffers.
             mix_worker(setup.mixing, i, models, mixed.col(i));
             sgd_step(mixed.col(i), gradients.col(i), step);
-            double slowest_message_s = 0.0;
-            for (SparseMatrix::InnerIterator it(setup.mixing, i); it; ++it) {
-              if (it.row() == i) continue;
-              slowest_message_s = std::max(
-                  slowest_message_s,
-                  context.cost.message_time(static_cast<int>(it.row()), i, context.model_bytes));
-            }
-            ThreadsContext::sleep_for(slowest_message_s);
+            context.delay_neighbor_messages(setup.mixing, i);
           } else {
             sgd_step(models.col(i), gradients.col(i), step);
           }

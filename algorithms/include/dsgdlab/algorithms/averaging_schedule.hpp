@@ -29,6 +29,7 @@ class AveragingSchedule {
 
   const AveragingLevel& level(int index) const { return levels_[static_cast<std::size_t>(index)]; }
   bool empty() const { return levels_.empty(); }
+  int num_levels() const { return static_cast<int>(levels_.size()); }
 
  private:
   std::vector<AveragingLevel> levels_;

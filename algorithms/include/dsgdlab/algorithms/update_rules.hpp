@@ -18,6 +18,10 @@ void sgd_step(VectorRef model, ConstVectorRef gradient, double step);
 /// The plain average keeps x̄ invariant (up to rounding). `scratch` has the models' rows.
 void average_members(MatrixRef models, std::span<const int> members, VectorRef scratch);
 
+/// The last step of a cluster average, for an engine whose sum Σ_{i ∈ C} x_i comes from
+/// elsewhere (MPI_Allreduce): sum ← sum/|C|, the division average_members does.
+void mean_from_sum(VectorRef sum, int members);
+
 /// AD-PSGD pairwise averaging: x_a, x_b ← (x_a + x_b)/2; both get identical bits.
 void average_pair(VectorRef a, VectorRef b);
 
