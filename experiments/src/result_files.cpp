@@ -294,6 +294,12 @@ json run_summary(const BuiltRun& run, const RunResult& result, const RunEstimate
   summary["virtual_time_s"] = result.virtual_time_s;
   summary["wall_time_s"] = result.wall_time_s;
   summary["probe_time_s"] = result.probe_time_s;
+  if (result.time_breakdown) {
+    summary["worker_time_breakdown_s"] = {
+        {"compute", result.time_breakdown->compute_s},
+        {"communication", result.time_breakdown->communication_s},
+        {"coordination", result.time_breakdown->coordination_s}};
+  }
   summary["trace_rows"] = result.trace.size();
   summary["running_average_every"] = config.probe.running_average_every;
   summary["running_average_exact"] = result.running_average_exact;

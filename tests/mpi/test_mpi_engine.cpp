@@ -93,11 +93,23 @@ void expect_equal_sim(const RunResult& mpi, const RunResult& sim, const std::str
   EXPECT_TRUE(mpi.running_average_exact) << note;
 }
 
+/// Every mpi run reports where its workers' time went: parts ≥ 0 that together take no longer
+/// than the call did (each worker's parts are disjoint intervals of its run).
+void expect_time_breakdown(const MpiRun& run, const std::string& note) {
+  ASSERT_TRUE(run.result->time_breakdown.has_value()) << note;
+  const WorkerTimeBreakdown& times = *run.result->time_breakdown;
+  EXPECT_GE(times.compute_s, 0.0) << note;
+  EXPECT_GE(times.communication_s, 0.0) << note;
+  EXPECT_GE(times.coordination_s, 0.0) << note;
+  EXPECT_LE(times.compute_s + times.communication_s + times.coordination_s, run.elapsed_s) << note;
+}
+
 void expect_mpi_equal_sim(const RunSetup& setup, const std::string& what) {
   const MpiRun run = run_everywhere(setup);
   if (!is_lead()) return;
   const std::string note = what + ", " + seed_note(setup);
   expect_trace_shape(*run.result, run.result->iterations, true, run.elapsed_s, note);
+  expect_time_breakdown(run, note);
   expect_equal_sim(*run.result, run_simulation(setup), note);
 }
 
@@ -346,6 +358,8 @@ TEST_P(MpiAsync, ConvergesLikeSimAndReportsStaleness) {
     expect_trace_shape(result, kConvergenceIterations, variant == Variant::kApsgd, run.elapsed_s,
                        note);
     expect_async_counters(setup, result, note);
+    expect_time_breakdown(run, note);
+    EXPECT_GT(result.time_breakdown->compute_s, 0.0) << note;
     for (const UpdateRecord& update : result.updates) stale_updates += update.staleness > 0;
     const double sd = standard_deviation(sim_logs);
     const double half_width = kStudentT9TwoSided1e6 * sd * std::sqrt(1.0 + 1.0 / kSimSeeds);

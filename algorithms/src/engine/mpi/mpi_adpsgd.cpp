@@ -165,17 +165,23 @@ WorkerOutcome run_worker(MpiContext& context, SharedState& shared) {
   Vector gradient(context.dim);
   Vector own(context.dim);
   Vector peer(context.dim);
+  WorkerTimeBreakdown& times = context.worker_times;
   while (true) {
+    const auto read_start = EngineContext::Clock::now();
     shared.lock_model(me);
     shared.read_model(me, snapshot);
     const std::int64_t snapshot_count = shared.read(kApplied);
     shared.unlock_model(me);
-    if (snapshot_count >= iterations || shared.read(kStop) != 0) break;
+    const bool over = snapshot_count >= iterations || shared.read(kStop) != 0;
+    times.communication_s += seconds_since(read_start);
+    if (over) break;
 
     const auto start = EngineContext::Clock::now();
     context.problem.stochastic_gradient(i, snapshot, setup.algorithm.batch_size, sampling,
                                         gradient);
     context.delay_compute(i, seconds_since(start));
+    times.compute_s += seconds_since(start);
+    const auto update_start = EngineContext::Clock::now();
     shared.fetch_add(kGradientEvaluations, 1);
 
     int partner = -1;
@@ -206,6 +212,7 @@ WorkerOutcome run_worker(MpiContext& context, SharedState& shared) {
     }
     if (second != first) shared.unlock_model(MpiContext::rank_of(second));
     shared.unlock_model(MpiContext::rank_of(first));
+    times.communication_s += seconds_since(update_start);
     if (!applies) break;
     outcome.log.push_back({.ticket = ticket,
                            .worker = i,
@@ -318,6 +325,7 @@ void run_adpsgd(MpiContext& context) {
     outcome = run_worker(context, shared);
   }
   const std::int64_t gradient_evaluations = lead ? shared.read(kGradientEvaluations) : 0;
+  context.collect_worker_times();
 
   // Everything on rank 0: pair counts (summed), the first divergence, the update logs.
   RunResult& result = context.result;

@@ -8,6 +8,7 @@
 // Heterogeneity as on `threads`: the server's link is busy b/β_s per transfer (the server is
 // one process, so transfers queue), every transfer adds α_s on the worker's side.
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,8 @@ void run_worker(MpiContext& context) {
   RandomStream& sampling = context.sampling[static_cast<std::size_t>(i)];
   Vector pulled(context.dim);
   Vector gradient(context.dim);
+  WorkerTimeBreakdown& times = context.worker_times;
+  auto exchange_start = EngineContext::Clock::now();
   while (true) {
     MPI_Status status;
     check(MPI_Recv(pulled.data(), d, MPI_DOUBLE, kCoordinator, MPI_ANY_TAG, context.run, &status),
@@ -108,12 +111,16 @@ void run_worker(MpiContext& context) {
     if (status.MPI_TAG == kTagStop) break;
     WallClockContext::sleep_for(setup.cost.server_latency_s);  // the pull's latency
     const auto start = EngineContext::Clock::now();
+    times.communication_s += std::chrono::duration<double>(start - exchange_start).count();
     context.problem.stochastic_gradient(i, pulled, setup.algorithm.batch_size, sampling, gradient);
     context.delay_compute(i, seconds_since(start));
+    times.compute_s += seconds_since(start);
+    exchange_start = EngineContext::Clock::now();
     WallClockContext::sleep_for(setup.cost.server_latency_s);  // the push's latency
     check(MPI_Send(gradient.data(), d, MPI_DOUBLE, kCoordinator, kTagGradient, context.run),
           "MPI_Send");
   }
+  times.communication_s += seconds_since(exchange_start);
 }
 
 }  // namespace
@@ -124,6 +131,7 @@ void run_apsgd(MpiContext& context) {
   } else {
     run_worker(context);
   }
+  context.collect_worker_times();
 }
 
 }  // namespace dsgdlab::mpi

@@ -38,6 +38,18 @@ MpiContext::~MpiContext() {
   if (workers != MPI_COMM_NULL) MPI_Comm_free(&workers);
 }
 
+void MpiContext::collect_worker_times() {
+  double times[3] = {worker_times.compute_s, worker_times.communication_s,
+                     worker_times.coordination_s};
+  check(MPI_Reduce(coordinator() ? MPI_IN_PLACE : times, times, 3, MPI_DOUBLE, MPI_SUM,
+                   kCoordinator, run),
+        "MPI_Reduce");
+  if (!coordinator()) return;
+  const auto n = static_cast<double>(num_workers);
+  result.time_breakdown = WorkerTimeBreakdown{
+      .compute_s = times[0] / n, .communication_s = times[1] / n, .coordination_s = times[2] / n};
+}
+
 void MpiContext::gather_models(ConstVectorRef mine, Matrix& models) {
   const auto start = Clock::now();
   const int d = static_cast<int>(dim);
@@ -51,7 +63,11 @@ void MpiContext::gather_models(ConstVectorRef mine, Matrix& models) {
                       kCoordinator, run),
           "MPI_Gatherv");
   }
-  add_snapshot_time(seconds_since(start));
+  if (coordinator()) {
+    add_snapshot_time(seconds_since(start));
+  } else {
+    worker_times.coordination_s += seconds_since(start);
+  }
 }
 
 }  // namespace dsgdlab::mpi

@@ -45,8 +45,15 @@ class MpiContext : public WallClockContext {
   int worker() const { return rank_ - 1; }
   static int rank_of(int worker) { return worker + 1; }
 
+  /// This worker's time so far (WorkerTimeBreakdown); the algorithms add to it.
+  WorkerTimeBreakdown worker_times;
+  /// Collective on `run`: averages worker_times over the workers into
+  /// result.time_breakdown on the coordinator.
+  void collect_worker_times();
+
   /// Collective on `run`: the workers' models into `models` (d × n, column i = worker i) on
-  /// the coordinator; `mine` is ignored there. Counted as probe (snapshot) time.
+  /// the coordinator; `mine` is ignored there. Probe (snapshot) time on the coordinator,
+  /// coordination time on the workers.
   void gather_models(ConstVectorRef mine, Matrix& models);
 
  private:

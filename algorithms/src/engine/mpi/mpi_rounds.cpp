@@ -69,27 +69,35 @@ void run_rounds(MpiContext& context) {
       if (lead) recorder.before_iteration(k, models);
     }
     if (!lead) {
+      WorkerTimeBreakdown& times = context.worker_times;
       const double step = setup.algorithm.step.at(k);
       const auto start = EngineContext::Clock::now();
       problem.stochastic_gradient(i, model, batch, context.sampling[static_cast<std::size_t>(i)],
                                   gradient);
       context.delay_compute(i, seconds_since(start));
+      times.compute_s += seconds_since(start);
+      const auto communication_start = EngineContext::Clock::now();
       if (gossip) {
         // X_{k+1} = X_k W − η G(X_k): mix the pre-step models, then apply the gradient.
         exchange->mix(model, mixed);
         sgd_step(mixed, gradient, step);
         context.delay_neighbor_messages(setup.mixing, i);
         model.swap(mixed);
+        times.communication_s += seconds_since(communication_start);
       } else {
         sgd_step(model, gradient, step);
+        times.compute_s += seconds_since(communication_start);
         const int level = schedule.level_after_step(k + 1);
         if (level >= 0) {
+          const auto averaging_start = EngineContext::Clock::now();
           averaging->average(level, model);
           WallClockContext::sleep_for(
               context.cost.allreduce_time(averaging->cluster(level), context.model_bytes));
+          times.communication_s += seconds_since(averaging_start);
         }
       }
     }
+    const auto coordination_start = EngineContext::Clock::now();
     done = k + 1;
 
     int flags[kRoundFlags] = {0, 0, 0};
@@ -103,6 +111,7 @@ void run_rounds(MpiContext& context) {
     }
     check(MPI_Allreduce(MPI_IN_PLACE, flags, kRoundFlags, MPI_INT, MPI_MAX, context.run),
           "MPI_Allreduce");
+    if (!lead) context.worker_times.coordination_s += seconds_since(coordination_start);
     const bool models_diverged = flags[kModelNonFinite] != 0;
     const bool over_time = flags[kOverTime] != 0;
     bool diverged = models_diverged;
@@ -120,7 +129,9 @@ void run_rounds(MpiContext& context) {
         context.record(done, result.gradient_evaluations, setup.algorithm.step.at(done), models);
         measured_non_finite = recorder.saw_non_finite() ? 1 : 0;
       }
+      const auto broadcast_start = EngineContext::Clock::now();
       check(MPI_Bcast(&measured_non_finite, 1, MPI_INT, kCoordinator, context.run), "MPI_Bcast");
+      if (!lead) context.worker_times.coordination_s += seconds_since(broadcast_start);
       diverged = diverged || measured_non_finite != 0;
     }
     if (lead) {
@@ -137,6 +148,7 @@ void run_rounds(MpiContext& context) {
     if (last || diverged) break;
   }
   gather_state(done);
+  context.collect_worker_times();
   if (lead) result.final_models = std::move(models);
 }
 

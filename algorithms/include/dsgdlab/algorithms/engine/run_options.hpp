@@ -97,6 +97,18 @@ struct TraceRow {
   std::vector<double> extra;
 };
 
+/// Where a worker's wall time went on a real-time engine, averaged over the workers, seconds.
+struct WorkerTimeBreakdown {
+  /// Stochastic gradients and local steps (injected compute delays included).
+  double compute_s = 0.0;
+  /// Averaging, gossip, window accesses, server round trips: waiting for slower peers and
+  /// injected network delays included.
+  double communication_s = 0.0;
+  /// The engine's own agreement between rounds (a barrier, the mpi engine's round flags) and
+  /// the gathers of probe snapshots.
+  double coordination_s = 0.0;
+};
+
 struct RunResult {
   Status status;
   std::vector<TraceRow> trace;
@@ -119,6 +131,8 @@ struct RunResult {
   /// probe options ask for (sim, and synchronous algorithms on threads); false when it is an
   /// estimate from the probe snapshots (asynchronous algorithms on threads).
   bool running_average_exact = true;
+  /// mpi engine: where the workers' time went (empty on sim, whose clock is virtual).
+  std::optional<WorkerTimeBreakdown> time_breakdown;
 };
 
 /// Column names of trace.csv: every TraceRow field except wall_time_s and extra, in TraceRow
