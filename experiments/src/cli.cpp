@@ -112,7 +112,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   run->add_option("--jobs", suite_options.run.jobs, "Suites: runs at a time")
       ->capture_default_str();
   run->add_flag("--quick", suite_options.quick, "Suites: the quick sizes of [suite.quick]");
-  run->add_option("--engine", suite_options.engine, "Suites: override run.engine (sim, threads)");
+  run->add_option("--engine", suite_options.engine,
+                  "Suites: override run.engine (sim, threads, mpi)");
 
   SpectralCommandOptions spectral_options;
   auto* spectral = add_spectral_subcommand(app, spectral_options);
@@ -156,6 +157,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ProgressLine progress(err, terminal, config_file.stem().string());
       const auto outcome = run_config_file(config_file, output, progress.callback());
       progress.finish();
+      if (!outcome.lead) return kExitSuccess;
       out << outcome.summary_line << '\n';
       for (const std::string& line : outcome.bound_lines) out << line << '\n';
       if (outcome.result.status.code() == StatusCode::kFailed) return kExitRunFailed;

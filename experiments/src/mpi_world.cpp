@@ -53,6 +53,11 @@ std::vector<long long> MpiWorld::sum(const std::vector<long long>& values) const
   return total;
 }
 
+std::vector<long long> MpiWorld::broadcast(std::vector<long long> values) const {
+  MPI_Bcast(values.data(), static_cast<int>(values.size()), MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+  return values;
+}
+
 #else
 
 std::unique_ptr<MpiWorld> MpiWorld::from_environment() {
@@ -67,6 +72,8 @@ MpiWorld::~MpiWorld() = default;
 void MpiWorld::barrier() const {}
 
 std::vector<long long> MpiWorld::sum(const std::vector<long long>& values) const { return values; }
+
+std::vector<long long> MpiWorld::broadcast(std::vector<long long> values) const { return values; }
 
 #endif
 

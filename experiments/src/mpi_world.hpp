@@ -1,9 +1,12 @@
 #pragma once
 
-// The MPI world of `mpirun -np K dsgdlab run SUITE` (private to dsgdlab::experiments). A suite
-// run under mpirun spreads its runs over the K ranks; everything else in dsgdlab is unaware of
-// MPI. Built without MPI (cmake -DDSGDLAB_WITH_MPI=OFF, or Open MPI not installed), a launch
-// with K > 1 ranks is refused instead of letting K processes race on one results directory.
+// The MPI world of `mpirun -np K dsgdlab run ...` (private to dsgdlab::experiments): a suite run
+// under mpirun spreads its runs over the K ranks, or, when its runs use engine "mpi", goes
+// through them with every rank; a run configuration on engine "mpi" runs one worker per rank.
+// This class only initialises and finalises MPI and offers the few collectives the commands
+// need; the engine itself is algorithms/engine/mpi_engine.hpp. Built without MPI (cmake
+// -DDSGDLAB_WITH_MPI=OFF, or Open MPI not installed), a launch with K > 1 ranks is refused instead
+// of letting K processes race on one results directory.
 
 #include <memory>
 #include <vector>
@@ -28,6 +31,8 @@ class MpiWorld {
   void barrier() const;
   /// Element-wise sum over the ranks, returned on every rank.
   std::vector<long long> sum(const std::vector<long long>& values) const;
+  /// Rank 0's `values` (every rank passes a vector of the same size), returned on every rank.
+  std::vector<long long> broadcast(std::vector<long long> values) const;
 
  private:
   MpiWorld(int rank, int size) : rank_(rank), size_(size) {}

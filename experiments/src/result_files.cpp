@@ -295,10 +295,9 @@ json run_summary(const BuiltRun& run, const RunResult& result, const RunEstimate
   summary["wall_time_s"] = result.wall_time_s;
   summary["probe_time_s"] = result.probe_time_s;
   if (result.time_breakdown) {
-    summary["worker_time_breakdown_s"] = {
-        {"compute", result.time_breakdown->compute_s},
-        {"communication", result.time_breakdown->communication_s},
-        {"coordination", result.time_breakdown->coordination_s}};
+    summary["worker_time_breakdown_s"] = {{"compute", result.time_breakdown->compute_s},
+                                          {"communication", result.time_breakdown->communication_s},
+                                          {"coordination", result.time_breakdown->coordination_s}};
   }
   summary["trace_rows"] = result.trace.size();
   summary["running_average_every"] = config.probe.running_average_every;

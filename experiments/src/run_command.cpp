@@ -3,11 +3,12 @@
 #include <sstream>
 #include <system_error>
 
-#include "dsgdlab/algorithms/engine/sim_engine.hpp"
-#include "dsgdlab/algorithms/engine/threads_engine.hpp"
+#include "dsgdlab/algorithms/engine/mpi_engine.hpp"
 #include "dsgdlab/core/errors.hpp"
 #include "dsgdlab/experiments/result_files.hpp"
 #include "dsgdlab/experiments/run_config.hpp"
+#include "engine_dispatch.hpp"
+#include "mpi_world.hpp"
 
 namespace dsgdlab {
 namespace {
@@ -38,11 +39,31 @@ RunCommandOutcome run_config_file(const std::filesystem::path& config_file,
                                   const std::filesystem::path& output_directory,
                                   const ProgressCallback& progress) {
   const RunConfig config = parse_run_config(config_file);
+  const bool mpi = config.run.engine == "mpi";
+  const int launched_ranks = launcher_world_size();
+  const std::string needed = std::to_string(mpi_ranks_needed(config.run.workers));
+  if (mpi && launched_ranks <= 1) {
+    throw InputError(
+        "run.engine (\"mpi\") runs one MPI rank per worker plus a coordinator: "
+        "start it with mpirun -np " +
+        needed + " dsgdlab run " + config_file.string());
+  }
+  if (!mpi && launched_ranks > 1) {
+    throw InputError("started by mpirun with " + std::to_string(launched_ranks) + " ranks, but " +
+                     config_file.string() + " runs on engine \"" + config.run.engine +
+                     "\": set run.engine = \"mpi\" to run its workers on the ranks (mpirun -np " +
+                     needed + "), or give mpirun a suite file to spread its runs over the ranks");
+  }
   const BuiltRun run = build_run(config);
   check_output_directory(output_directory);
-  // validate_run_config admits only engines that exist.
-  RunResult result = config.run.engine == "threads" ? run_threads(run.setup, progress)
-                                                    : run_simulation(run.setup, progress);
+  const std::unique_ptr<MpiWorld> world = mpi ? MpiWorld::from_environment() : nullptr;
+  std::optional<RunResult> outcome = run_on_engine(config, run.setup, progress);
+  if (!outcome) {
+    RunCommandOutcome worker_rank;
+    worker_rank.lead = false;
+    return worker_rank;
+  }
+  RunResult result = std::move(*outcome);
   const RunBounds bounds = write_run_results(output_directory, run, result);
   std::string line = one_line_summary(run, result, output_directory);
   return {.result = std::move(result),

@@ -414,9 +414,10 @@ void validate_run_config(const RunConfig& config) {
     throw_at(config, "run.engine",
              "run.engine (\"" + run.engine + "\") must be one of " + known_list(engines));
   }
-  if (run.engine == "mpi") {
+  if (run.engine == "mpi" && !mpi_engine_available()) {
     throw_at(config, "run.engine",
-             "engine \"mpi\" is not implemented yet (\"sim\" and \"threads\" are)");
+             "run.engine (\"mpi\"): this dsgdlab was built without MPI (run scripts/setup, which "
+             "installs Open MPI, and rebuild; or choose \"sim\" or \"threads\")");
   }
   with_context(config, "run", [&] { run_options(config).validate(); });
   with_context(config, "problem", [&] { validate_problem(config); });

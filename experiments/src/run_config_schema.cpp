@@ -450,16 +450,22 @@ std::vector<SectionSpec> make_sections() {
 
   sections.push_back(
       {.name = "run",
-       .keys = {field(
-                    "workers", [](auto& c) -> auto& { return c.run.workers; }, always(), true),
-                field(
-                    "iterations", [](auto& c) -> auto& { return c.run.iterations; }),
-                field(
-                    "seed", [](auto& c) -> auto& { return c.run.seed; }),
-                field(
-                    "max_virtual_time_s",
-                    [](auto& c) -> auto& { return c.run.max_virtual_time_s; }),
-                engine_key()},
+       .keys =
+           {field(
+                "workers", [](auto& c) -> auto& { return c.run.workers; }, always(), true),
+            field(
+                "iterations", [](auto& c) -> auto& { return c.run.iterations; }),
+            field(
+                "seed", [](auto& c) -> auto& { return c.run.seed; }),
+            field(
+                "max_virtual_time_s", [](auto& c) -> auto& { return c.run.max_virtual_time_s; }),
+            engine_key(),
+            enum_field(
+                "mpi_averaging", [](auto& c) -> auto& { return c.run.mpi_averaging; },
+                [](const std::string& v, const std::string& k) {
+                  return parse_mpi_averaging(v, k);
+                },
+                only_when("run.engine", [](const RunConfig& c) { return c.run.engine; }, {"mpi"}))},
        .unused_reason = always()});
 
   sections.push_back(

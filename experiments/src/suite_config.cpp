@@ -351,8 +351,9 @@ SuiteConfig parse_suite(const std::filesystem::path& file, const SuiteParseOptio
 
 SuiteConfig parse_suite_text(std::string_view text, const std::filesystem::path& file,
                              const SuiteParseOptions& options) {
-  if (options.engine && *options.engine != "sim" && *options.engine != "threads") {
-    throw invalid_option("--engine", *options.engine, "must be sim or threads");
+  if (options.engine && std::find(std::begin(kEngineNames), std::end(kEngineNames),
+                                  *options.engine) == std::end(kEngineNames)) {
+    throw invalid_option("--engine", *options.engine, "must be sim, threads or mpi");
   }
   const toml::table root = parse_toml(text, file);
   check_keys(root, {"suite", "defaults", "run", "sweep", "claim"}, "the suite file", file);

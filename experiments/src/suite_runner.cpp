@@ -1,5 +1,6 @@
 #include "dsgdlab/experiments/suite_runner.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <mutex>
@@ -7,12 +8,11 @@
 #include <system_error>
 #include <thread>
 
-#include "dsgdlab/algorithms/engine/sim_engine.hpp"
-#include "dsgdlab/algorithms/engine/threads_engine.hpp"
 #include "dsgdlab/core/errors.hpp"
 #include "dsgdlab/core/io.hpp"
 #include "dsgdlab/experiments/result_files.hpp"
 #include "dsgdlab/experiments/run_builder.hpp"
+#include "engine_dispatch.hpp"
 
 namespace dsgdlab {
 namespace {
@@ -66,10 +66,12 @@ void remove_partial_runs(const fs::path& runs) {
 
 /// One run start to finish, written under a temporary name and renamed when complete.
 /// Returns the run's status code.
+/// On engine "mpi" every rank calls it and only rank 0, which gets the result, writes.
 StatusCode execute_run(const RunConfig& config, const fs::path& final_dir) {
   const BuiltRun run = build_run(config);
-  const RunResult result =
-      config.run.engine == "threads" ? run_threads(run.setup) : run_simulation(run.setup);
+  const std::optional<RunResult> outcome = run_on_engine(config, run.setup);
+  if (!outcome) return StatusCode::kOk;
+  const RunResult& result = *outcome;
   if (result.status.code() == StatusCode::kFailed) {
     throw std::runtime_error("run failed: " + result.status.message());
   }
@@ -87,6 +89,42 @@ StatusCode execute_run(const RunConfig& config, const fs::path& final_dir) {
     fs::rename(partial, final_dir);
   }
   return result.status.code();
+}
+
+/// True when some run of `suite` uses engine "mpi".
+bool uses_mpi_engine(const SuiteConfig& suite) {
+  return std::any_of(suite.runs.begin(), suite.runs.end(),
+                     [](const SuiteRun& run) { return run.config.run.engine == "mpi"; });
+}
+
+/// The distinct runs not finished yet, as rank 0 sees them, on every rank (collective mode:
+/// the ranks go through the runs together, so they must agree on the list even when the
+/// results directory is not shared). Counts them into `outcome` on rank 0 only.
+std::vector<const SuiteRun*> collective_pending_runs(const SuiteConfig& suite,
+                                                     const fs::path& directory,
+                                                     const SuiteRunOptions& options,
+                                                     SuiteOutcome& outcome) {
+  std::vector<const SuiteRun*> distinct;
+  std::set<std::string> seen;
+  for (const SuiteRun& run : suite.runs) {
+    if (seen.insert(run.id).second) distinct.push_back(&run);
+  }
+  std::vector<long long> done(distinct.size(), 0);
+  if (options.rank == 0) {
+    for (std::size_t r = 0; r < distinct.size(); ++r) {
+      done[r] = finished(run_directory(directory, distinct[r]->id)) ? 1 : 0;
+    }
+  }
+  if (options.share_from_lead) done = options.share_from_lead(std::move(done));
+  std::vector<const SuiteRun*> pending;
+  for (std::size_t r = 0; r < distinct.size(); ++r) {
+    if (done[r] == 0) pending.push_back(distinct[r]);
+  }
+  if (options.rank == 0) {
+    outcome.total = static_cast<int>(distinct.size());
+    outcome.skipped = outcome.total - static_cast<int>(pending.size());
+  }
+  return pending;
 }
 
 }  // namespace
@@ -133,6 +171,11 @@ SuiteOutcome run_suite(const SuiteConfig& suite, const std::string& suite_text,
                        const fs::path& directory, const SuiteRunOptions& options,
                        const SuiteProgress& progress) {
   options.validate();
+  if (options.jobs > 1 && uses_mpi_engine(suite)) {
+    throw invalid_option("--jobs", options.jobs,
+                         "must be 1 when the suite has runs on engine mpi (every rank takes part "
+                         "in each of them)");
+  }
   check_results_directory(suite, directory);
   if (options.rank == 0) {
     fs::create_directories(directory / kSuiteRunsFolder);
@@ -146,27 +189,39 @@ SuiteOutcome run_suite(const SuiteConfig& suite, const std::string& suite_text,
   std::vector<const SuiteRun*> pending;
   std::set<std::string> seen;
   SuiteOutcome outcome;
-  std::size_t distinct = 0;
-  for (const SuiteRun& run : suite.runs) {
-    if (!seen.insert(run.id).second) continue;
-    if (distinct++ % static_cast<std::size_t>(options.ranks) !=
-        static_cast<std::size_t>(options.rank)) {
-      continue;
-    }
-    ++outcome.total;
-    if (finished(run_directory(directory, run.id))) {
-      ++outcome.skipped;
-    } else {
-      pending.push_back(&run);
+  const bool collective = options.ranks > 1 && uses_mpi_engine(suite);
+  if (collective) {
+    pending = collective_pending_runs(suite, directory, options, outcome);
+  } else {
+    std::size_t distinct = 0;
+    for (const SuiteRun& run : suite.runs) {
+      if (!seen.insert(run.id).second) continue;
+      if (distinct++ % static_cast<std::size_t>(options.ranks) !=
+          static_cast<std::size_t>(options.rank)) {
+        continue;
+      }
+      ++outcome.total;
+      if (finished(run_directory(directory, run.id))) {
+        ++outcome.skipped;
+      } else {
+        pending.push_back(&run);
+      }
     }
   }
   std::mutex mutex;
   std::int64_t done = outcome.skipped;
   if (progress) progress(done, outcome.total);
   std::atomic<std::size_t> next{0};
+  const bool lead = options.rank == 0;
   const auto worker = [&] {
     for (std::size_t i = next++; i < pending.size(); i = next++) {
       const SuiteRun& run = *pending[i];
+      // Together through the runs: an mpi run needs every rank, any other only rank 0.
+      const bool mpi_run = run.config.run.engine == "mpi";
+      if (collective && !lead) {
+        if (mpi_run) execute_run(run.config, run_directory(directory, run.id));
+        continue;
+      }
       std::string failure;
       StatusCode status = StatusCode::kOk;
       try {

@@ -72,6 +72,15 @@ inline void expect_trace_shape(const RunResult& result, std::int64_t iterations,
         << what << ", iteration " << row.iteration;
   }
   EXPECT_EQ(result.running_average_exact, running_average_exact) << what;
+  // Estimated R(K) (asynchronous runs on real engines) samples x̄ at the probe snapshots, each
+  // once, row 0 included: the last row's R is the mean of the rows' ‖∇f(x̄)‖² (summed in the
+  // same order, so to rounding only).
+  if (!running_average_exact && !std::isnan(result.trace.back().running_avg_grad_norm_sq)) {
+    double sum = 0.0;
+    for (const TraceRow& row : result.trace) sum += row.grad_norm_sq;
+    const double mean = sum / static_cast<double>(result.trace.size());
+    EXPECT_NEAR(result.trace.back().running_avg_grad_norm_sq, mean, 1e-12 * mean) << what;
+  }
   EXPECT_TRUE(std::isfinite(result.probe_time_s) && result.probe_time_s >= 0.0)
       << what << ": probe_time_s " << result.probe_time_s;
   EXPECT_TRUE(std::isfinite(result.wall_time_s) && result.wall_time_s >= 0.0)

@@ -518,12 +518,39 @@ groups = 2
 TEST_F(RunConfigTest, EngineMustExist) {
   const std::string base = "[run]\nworkers = 4\nengine = \"";
   const std::string rest = "\"\n[problem]\nname = \"quadratic\"\n[algorithm]\nname = \"sgd\"\n";
-  EXPECT_EQ(error_of(base + "mpi" + rest),
-            at(3, "engine \"mpi\" is not implemented yet (\"sim\" and \"threads\" are)"));
+  // "mpi" exists when MPI was built in; the configuration is then judged on its other keys.
+  if (mpi_engine_available()) {
+    EXPECT_EQ(error_of(base + "mpi" + rest),
+              at(2,
+                 "run.workers (4) must be 1 for algorithm \"sgd\"; use allreduce_sgd or "
+                 "local_sgd for n > 1"));
+  } else {
+    EXPECT_EQ(error_of(base + "mpi" + rest),
+              at(3,
+                 "run.engine (\"mpi\"): this dsgdlab was built without MPI (run scripts/setup, "
+                 "which installs Open MPI, and rebuild; or choose \"sim\" or \"threads\")"));
+  }
   EXPECT_EQ(error_of(base + "simm" + rest),
             at(3,
                "run.engine (\"simm\") must be one of sim, threads, mpi (did you mean "
                "\"sim\"?)"));
+}
+
+/// run.mpi_averaging: only with engine mpi, one of two names, written back into config.toml.
+TEST_F(RunConfigTest, MpiAveragingBelongsToTheMpiEngine) {
+  const std::string algorithm =
+      "[problem]\nname = \"quadratic\"\n[algorithm]\nname = \"local_sgd\"\n";
+  EXPECT_EQ(error_of("[run]\nworkers = 4\nmpi_averaging = \"allreduce\"\n" + algorithm),
+            at(3, "run.mpi_averaging is only used when run.engine is \"mpi\" (here \"sim\")"));
+  if (!mpi_engine_available()) return;
+  EXPECT_EQ(error_of("[run]\nworkers = 4\nengine = \"mpi\"\nmpi_averaging = \"sum\"\n" + algorithm),
+            at(4, "run.mpi_averaging (\"sum\") must be one of ordered, allreduce"));
+  const RunConfig config =
+      parse("[run]\nworkers = 4\nengine = \"mpi\"\nmpi_averaging = \"allreduce\"\n" + algorithm);
+  EXPECT_EQ(config.run.mpi_averaging, MpiAveraging::kAllreduce);
+  EXPECT_NE(resolved_config_toml(config).find("mpi_averaging = \"allreduce\""), std::string::npos);
+  EXPECT_EQ(parse("[run]\nworkers = 4\nengine = \"mpi\"\n" + algorithm).run.mpi_averaging,
+            MpiAveraging::kOrdered);
 }
 
 // ---------------------------------------------------------------------------------------------

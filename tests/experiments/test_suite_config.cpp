@@ -200,7 +200,7 @@ TEST(SuiteConfig, ErrorsNameTheFileLineKeyAndRule) {
   EXPECT_EQ(error_of(edited("\"algorithm.name\" = [", "\"algorithm\" = [")),
             "suite.toml:36: sweep axis \"algorithm\" must name a configuration key as "
             "\"table.key\" (say \"algorithm.step_size\")");
-  EXPECT_EQ(error_of(kSuite, {.engine = "gpu"}), "--engine (\"gpu\") must be sim or threads");
+  EXPECT_EQ(error_of(kSuite, {.engine = "gpu"}), "--engine (\"gpu\") must be sim, threads or mpi");
 }
 
 TEST(SuiteConfig, RecognisesSuiteFiles) {

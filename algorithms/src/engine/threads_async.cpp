@@ -176,8 +176,7 @@ void run_adpsgd(ThreadsContext& context) {
     return applied;
   };
 
-  run.final_probe(copy_state);  // row 0
-  if (setup.run.probe.running_average_every > 0) context.recorder.add_running_sample(0, models);
+  run.final_probe(copy_state);  // row 0 (and R's sample at x_0)
 
   run_on_threads(
       n,
@@ -278,10 +277,7 @@ void run_apsgd(ThreadsContext& context) {
     return std::min(run.tickets.load(), iterations);
   };
 
-  run.final_probe(copy_state);  // row 0
-  if (setup.run.probe.running_average_every > 0) {
-    context.recorder.add_running_sample(0, Eigen::Map<const Matrix>(server.data(), context.dim, 1));
-  }
+  run.final_probe(copy_state);  // row 0 (and R's sample at x_0)
 
   run_on_threads(
       n,

@@ -66,8 +66,8 @@ class SharedState {
     MPI_Win_set_errhandler(counters_, MPI_ERRORS_RETURN);
     int rank = 0;
     MPI_Comm_rank(run_, &rank);
-    // Each rank initialises its own window through MPI (portable under either memory model),
-    // then everyone waits until every window holds its initial value.
+    // Each rank initialises its own window through MPI (portable under either memory model);
+    // the caller waits (a barrier) until every window holds its initial value.
     if (lead) {
       const std::int64_t zeros[kCounters] = {0, 0, 0};
       lock_exclusive(counters_, rank);
@@ -77,7 +77,6 @@ class SharedState {
     } else {
       put_model(rank, initial_point);
     }
-    check(MPI_Barrier(run_), "MPI_Barrier");
   }
   SharedState(const SharedState&) = delete;
   SharedState& operator=(const SharedState&) = delete;
@@ -235,11 +234,20 @@ class Coordinator {
   Coordinator(MpiContext& context, SharedState& shared)
       : context_(context), shared_(shared), models_(context.dim, context.num_workers) {}
 
+  /// Row 0, before any worker starts: every model is x_0 and no update was applied.
+  void record_start() {
+    models_ = context_.initial_point().replicate(1, context_.num_workers);
+    last_probed_ = 0;
+    if (context_.setup.run.probe.running_average_every > 0) {
+      context_.recorder.add_running_sample(0, models_);
+    }
+    context_.record(0, 0, context_.setup.algorithm.step.at(0), models_);
+  }
+
   /// Until every worker has said done; then the final probe. Returns true if the time limit
   /// stopped the run.
   bool run() {
     const ProbeOptions& probe = context_.setup.run.probe;
-    probe_now();  // row 0
     int done_workers = 0;
     while (done_workers < context_.num_workers) {
       int arrived = 0;
@@ -320,6 +328,10 @@ void run_adpsgd(MpiContext& context) {
   bool time_limited = false;
   if (lead) {
     coordinator.emplace(context, shared);
+    coordinator->record_start();
+  }
+  check(MPI_Barrier(context.run), "MPI_Barrier");  // the windows are initialised, row 0 taken
+  if (lead) {
     time_limited = coordinator->run();
   } else {
     outcome = run_worker(context, shared);

@@ -17,6 +17,9 @@ namespace dsgdlab {
 std::filesystem::path default_output_directory(const std::filesystem::path& config_file);
 
 struct RunCommandOutcome {
+  /// False on the ranks of an mpi run other than 0: they ran their workers and have nothing to
+  /// report (the other fields are empty).
+  bool lead = true;
   RunResult result;
   std::filesystem::path output_directory;
   /// one_line_summary of the run.
@@ -30,7 +33,8 @@ struct RunCommandOutcome {
 /// (result_files.hpp). Bad input throws InputError before anything
 /// runs, and then nothing is written. A run that diverges or hits a limit is a result: its
 /// status and trace so far are written. An engine failure (exception) writes nothing and
-/// propagates.
+/// propagates. Engine "mpi" runs under `mpirun -np workers+1`: every rank calls this, rank 0
+/// writes the files; without mpirun, or with any other engine under mpirun, it is bad input.
 RunCommandOutcome run_config_file(const std::filesystem::path& config_file,
                                   const std::filesystem::path& output_directory,
                                   const ProgressCallback& progress = {});

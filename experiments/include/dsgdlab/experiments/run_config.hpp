@@ -29,6 +29,7 @@
 
 #include "dsgdlab/algorithms/algorithm_options.hpp"
 #include "dsgdlab/algorithms/engine/cost_model_options.hpp"
+#include "dsgdlab/algorithms/engine/mpi_engine.hpp"
 #include "dsgdlab/algorithms/engine/run_options.hpp"
 #include "dsgdlab/algorithms/topology/generators.hpp"
 #include "dsgdlab/algorithms/topology/grouping.hpp"
@@ -67,7 +68,7 @@ enum class DataSource {
 std::string_view to_string(DataSource source);
 DataSource parse_data_source(std::string_view name, std::string_view field = "data.source");
 
-/// The engines a configuration may name. Only kSim exists so far.
+/// The engines a configuration may name ("mpi" needs a build with MPI).
 inline constexpr std::string_view kEngineNames[] = {"sim", "threads", "mpi"};
 
 /// [run]: the run-level controls; `workers` and `seed` also size and seed the components.
@@ -80,8 +81,12 @@ struct RunSection {
   std::uint64_t seed = 0;
   /// Stop early (status time_limit) past this virtual time, > 0. Default +∞.
   double max_virtual_time_s = std::numeric_limits<double>::infinity();
-  /// "sim" (default) or "threads"; "mpi" is recognised but not implemented yet.
+  /// "sim" (default), "threads", or "mpi" (one MPI rank per worker plus a coordinator:
+  /// mpirun -np workers+1; docs/mpi.md).
   std::string engine = "sim";
+  /// engine "mpi": how clusters average: "ordered" (default; bitwise equal to sim) or
+  /// "allreduce" (MPI_Allreduce; rounding differs from sim).
+  MpiAveraging mpi_averaging = MpiAveraging::kOrdered;
 };
 
 /// [problem]: which problem and its options. Only the options of `kind` are used.

@@ -78,7 +78,7 @@ struct SuiteConfig {
 struct SuiteParseOptions {
   /// Apply [suite.quick].
   bool quick = false;
-  /// Override run.engine of every run ("sim", "threads").
+  /// Override run.engine of every run ("sim", "threads", "mpi").
   std::optional<std::string> engine;
 };
 

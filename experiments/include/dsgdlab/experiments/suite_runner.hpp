@@ -39,6 +39,11 @@ struct SuiteRunOptions {
   int rank = 0;
   int ranks = 1;
   std::function<void()> synchronize;
+  /// Runs on engine "mpi" need every rank (one per worker): when a suite has any, the ranks go
+  /// through the runs together instead of sharing them. Rank 0 decides which runs are finished
+  /// and `share_from_lead(values)` hands its values to every rank; an mpi run is run by every
+  /// rank (rank 0 writes it), a run on another engine by rank 0 alone. --jobs must be 1.
+  std::function<std::vector<long long>(std::vector<long long>)> share_from_lead;
 
   /// Throws InputError naming "--jobs" (or the rank when 0 ≤ rank < ranks fails).
   void validate() const;

@@ -60,7 +60,7 @@ struct MpiEngineOptions {
 bool mpi_engine_available();
 
 /// Ranks a run of `num_workers` workers needs: one per worker plus the coordinator.
-inline int mpi_ranks_needed(int num_workers) { return num_workers + 1; }
+constexpr int mpi_ranks_needed(int num_workers) { return num_workers + 1; }
 
 /// Runs `setup` with one rank per worker; call on every rank of MPI_COMM_WORLD (MPI already
 /// initialised by the caller). Returns the result on rank 0 and std::nullopt elsewhere.
