@@ -237,6 +237,26 @@ TEST_F(Mpirun, ASuiteWithMpiRunsGoesThroughThemWithEveryRankAndResumes) {
 #endif
 }
 
+/// experiments/suites/mpi/mpi_equals_sim.toml, quick, under mpirun: dsgdlab check passes its
+/// four bitwise claims (mpi = sim for AllReduce-SGD, local SGD, H-SGD and D-PSGD).
+TEST_F(Mpirun, TheMpiEqualsSimSuitePassesCheck) {
+#ifndef DSGDLAB_MPIEXEC
+  GTEST_SKIP() << "dsgdlab was built without MPI";
+#else
+  const auto [mpirun, why_not] = usable_mpirun(5);
+  if (mpirun.empty()) GTEST_SKIP() << "mpirun cannot start processes here: " << why_not;
+  const std::string suite =
+      std::string(DSGDLAB_SOURCE_DIR) + "/experiments/suites/mpi/mpi_equals_sim.toml";
+  const auto [status, output] = shell("cd '" + dir_.string() + "' && " + mpirun +
+                                      DSGDLAB_EXECUTABLE + " run '" + suite + "' --quick --out q");
+  ASSERT_EQ(status, 0) << output;
+  const auto check = run_dsgdlab("check q", dir_);
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("4 claims: 4 passed, 0 failed, 0 regressed"), std::string::npos)
+      << check.output;
+#endif
+}
+
 TEST_F(Mpirun, ASuiteWithMpiRunsWithoutEnoughRanksIsRefused) {
   std::string suite = kSuite;
   suite += "\"run.engine\" = [\"mpi\"]\n";
