@@ -34,24 +34,6 @@ using namespace threads_test;
 
 constexpr int kWorkers = 8;
 
-/// A nearly homogeneous noisy quadratic (shared curvatures in [0.5, 1.5], centres 0.2 apart,
-/// σ² = 4): an asynchronous algorithm optimises the objective weighted by how often each worker
-/// updates, which differs between a thread schedule and a simulated one; with near-equal
-/// centres that bias is far below the noise floor, so the final ‖∇f(x̄)‖² measures the
-/// algorithm and the noise, not the schedule.
-QuadraticOptions convergence_quadratic_options() {
-  return QuadraticOptions{.dim = 100,
-                          .num_workers = kWorkers,
-                          .curvature_min = 0.5,
-                          .curvature_max = 1.5,
-                          .curvature_sharing = CurvatureSharing::kShared,
-                          .num_groups = 1,
-                          .group_center_spread = 1.0,
-                          .worker_center_spread = 0.2,
-                          .noise_variance = 4.0,
-                          .seed = 5};
-}
-
 /// logistic_nonconvex on a 2-class Gaussian mixture split IID over the workers (so the local
 /// objectives are alike, as above).
 std::unique_ptr<LogisticNonconvexProblem> make_logistic(int num_workers) {
@@ -63,17 +45,6 @@ std::unique_ptr<LogisticNonconvexProblem> make_logistic(int num_workers) {
       *data, PartitionOptions{.scheme = PartitionScheme::kIid, .num_workers = num_workers},
       partition_rng);
   return std::make_unique<LogisticNonconvexProblem>(data, std::move(partition));
-}
-
-enum class Variant { kAdpsgdRandom, kAdpsgdBipartite, kApsgd };
-
-std::string to_string(Variant variant) {
-  switch (variant) {
-    case Variant::kAdpsgdRandom: return "adpsgd(random)";
-    case Variant::kAdpsgdBipartite: return "adpsgd(bipartite)";
-    case Variant::kApsgd: return "apsgd";
-  }
-  return "?";
 }
 
 RunSetup async_setup(const Problem& problem, Variant variant, std::int64_t iterations, double step,
@@ -100,20 +71,6 @@ RunSetup async_setup(const Problem& problem, Variant variant, std::int64_t itera
   return setup;
 }
 
-/// Sample mean and standard deviation (denominator S − 1).
-struct SampleStatistics {
-  double mean = 0.0;
-  double sd = 0.0;
-};
-
-SampleStatistics statistics(const std::vector<double>& values) {
-  const auto count = static_cast<double>(values.size());
-  const double mean = std::accumulate(values.begin(), values.end(), 0.0) / count;
-  double sum_squares = 0.0;
-  for (double value : values) sum_squares += (value - mean) * (value - mean);
-  return {.mean = mean, .sd = std::sqrt(sum_squares / (count - 1.0))};
-}
-
 // Convergence criterion. A threaded run's schedule is not reproducible, so its final
 // ‖∇f(x̄_K)‖² is compared with the seed-to-seed spread of the same setup on `sim`, whose
 // exponential compute times give a random interleaving of the same kind (measured mean
@@ -128,8 +85,6 @@ SampleStatistics statistics(const std::vector<double>& values) {
 // staleness distribution, and the update frequencies that weight the asynchronous objective),
 // while a run that did not converge, or lost or corrupted updates, lands orders of magnitude
 // away: the test also checks that the whole interval lies a factor ≥ 10 below ‖∇f(x_0)‖².
-constexpr int kSimSeeds = 10;
-constexpr double kStudentT9TwoSided1e6 = 11.64;
 constexpr std::uint64_t kThreadSeeds[] = {101, 102, 103};
 constexpr std::int64_t kConvergenceIterations = 20000;
 
@@ -172,7 +127,7 @@ constexpr Variant kVariants[] = {Variant::kAdpsgdRandom, Variant::kAdpsgdBiparti
 /// 20000 updates takes about 0.1 s. A-PSGD's server takes every update, n times as many as an
 /// AD-PSGD model, so it gets a smaller step for a comparable noise floor.
 TEST(ThreadsAsyncConvergence, QuadraticEndsWithinTheSimSeedSpread) {
-  const QuadraticProblem problem(convergence_quadratic_options());
+  const QuadraticProblem problem(convergence_quadratic_options(kWorkers));
   for (Variant variant : kVariants) {
     expect_threads_converge_like_sim(problem, variant, variant == Variant::kApsgd ? 0.01 : 0.05, 1);
   }
@@ -208,7 +163,7 @@ constexpr double kSlowUpdateRatio = 0.5;
 constexpr double kSlowStalenessRatio = 2.0;
 
 TEST(ThreadsAsyncStaleness, SlowWorkerAppliesFewerAndStalerUpdates) {
-  QuadraticOptions options = convergence_quadratic_options();
+  QuadraticOptions options = convergence_quadratic_options(kWorkers);
   options.num_workers = 4;
   options.dim = 1000;  // ≈ 10 µs per gradient: the slow worker sleeps ≈ 9 × that
   const QuadraticProblem problem(options);
@@ -239,7 +194,7 @@ TEST(ThreadsAsyncStaleness, SlowWorkerAppliesFewerAndStalerUpdates) {
 /// probes, is serialised by the engine (the vector below is not locked: ThreadSanitizer
 /// would report unserialised calls), sees increasing counts and ends with (K, K).
 TEST(ThreadsAsyncProbes, TimeProbesAndProgressFromWorkerThreads) {
-  const QuadraticProblem problem(convergence_quadratic_options());
+  const QuadraticProblem problem(convergence_quadratic_options(kWorkers));
   for (Variant variant : kVariants) {
     RunSetup setup = async_setup(problem, variant, 10000, 0.01, 1, 9);
     setup.run.probe.every_iterations = 0;
@@ -268,7 +223,7 @@ TEST(ThreadsAsyncProbes, TimeProbesAndProgressFromWorkerThreads) {
 /// run.max_virtual_time_s is wall time on this engine: a run planned far too long stops with
 /// status time_limit, every thread leaves, and the counters describe the updates applied.
 TEST(ThreadsAsyncOutcomes, TimeLimitStopsEveryWorkerWithConsistentCounters) {
-  const QuadraticProblem problem(convergence_quadratic_options());
+  const QuadraticProblem problem(convergence_quadratic_options(kWorkers));
   for (Variant variant : kVariants) {
     RunSetup setup = async_setup(problem, variant, 10'000'000, 0.01, 1, 13);
     setup.run.probe.every_iterations = 1000;
@@ -290,7 +245,7 @@ TEST(ThreadsAsyncOutcomes, TimeLimitStopsEveryWorkerWithConsistentCounters) {
 /// A step far beyond 2/L: the models overflow, the run ends with status diverged (naming the
 /// iteration) instead of spinning on NaNs until K, and the counters stay consistent.
 TEST(ThreadsAsyncOutcomes, DivergenceStopsTheRun) {
-  const QuadraticProblem problem(convergence_quadratic_options());
+  const QuadraticProblem problem(convergence_quadratic_options(kWorkers));
   for (Variant variant : kVariants) {
     RunSetup setup = async_setup(problem, variant, 1'000'000, 50.0, 1, 17);
     setup.run.probe.every_iterations = 100;

@@ -38,70 +38,7 @@ void expect_threads_equal_sim(const RunSetup& setup, const std::string& what) {
   const RunResult sim = run_simulation(setup);
   const RunResult threaded = run_and_check_shape(setup, note);
   ASSERT_TRUE(sim.status.is_ok()) << note << ": " << sim.status.to_string();
-  ASSERT_TRUE(threaded.status.is_ok()) << note << ": " << threaded.status.to_string();
-  expect_bitwise_equal(threaded.final_models, sim.final_models, note);
-  ASSERT_EQ(threaded.trace.size(), sim.trace.size()) << note;
-  for (std::size_t r = 0; r < sim.trace.size(); ++r) {
-    const TraceRow& a = threaded.trace[r];
-    const TraceRow& e = sim.trace[r];
-    const std::string row = note + ", row " + std::to_string(r);
-    EXPECT_EQ(a.iteration, e.iteration) << row;
-    EXPECT_EQ(a.gradient_evaluations, e.gradient_evaluations) << row;
-    EXPECT_EQ(a.step_size, e.step_size) << row;
-    EXPECT_EQ(a.loss, e.loss) << row;
-    EXPECT_EQ(a.grad_norm_sq, e.grad_norm_sq) << row;
-    EXPECT_EQ(a.consensus, e.consensus) << row;
-    if (!(std::isnan(a.running_avg_grad_norm_sq) && std::isnan(e.running_avg_grad_norm_sq))) {
-      EXPECT_EQ(a.running_avg_grad_norm_sq, e.running_avg_grad_norm_sq) << row;
-    }
-  }
-  EXPECT_EQ(threaded.iterations, sim.iterations) << note;
-  EXPECT_EQ(threaded.gradient_evaluations, sim.gradient_evaluations) << note;
-  EXPECT_EQ(threaded.worker_updates, sim.worker_updates) << note;
-  EXPECT_TRUE(threaded.updates.empty()) << note;
-  EXPECT_EQ(threaded.pair_counts, sim.pair_counts) << note;
-  EXPECT_TRUE(threaded.running_average_exact) << note;
-}
-
-/// The synchronous setups of one problem with n workers: AllReduce-SGD, local SGD, two-level
-/// H-SGD, multi-level H-SGD (when n has a nontrivial nested grouping), D-PSGD.
-struct NamedSetup {
-  std::string name;
-  RunSetup setup;
-};
-
-std::vector<NamedSetup> synchronous_setups(const Problem& problem) {
-  const int n = problem.num_workers();
-  std::vector<NamedSetup> setups;
-  setups.push_back(
-      {"allreduce_sgd", base_setup(problem, AlgorithmKind::kAllreduceSgd, kIterations)});
-
-  RunSetup local = base_setup(problem, AlgorithmKind::kLocalSgd, kIterations);
-  local.algorithm.period = 4;
-  setups.push_back({"local_sgd(P=4)", local});
-
-  RunSetup hsgd = base_setup(problem, AlgorithmKind::kHsgd, kIterations);
-  hsgd.algorithm.local_period = 2;
-  hsgd.algorithm.global_period = 6;
-  hsgd.grouping = from_two_level(contiguous_grouping(n, n >= 8 ? n / 4 : 2));
-  setups.push_back({"hsgd(I=2, G=6)", hsgd});
-
-  // Nested groupings need cluster sizes dividing n: pairs in quads (n = 8), pairs in sextets
-  // drawn at random (n = 12).
-  if (n == 8 || n == 12) {
-    RunSetup multi = base_setup(problem, AlgorithmKind::kHsgd, kIterations);
-    multi.algorithm.level_periods = {2, 4, 8};
-    RandomStream rng(StreamKey{.seed = kSeed, .purpose = StreamPurpose::kGrouping});
-    multi.grouping = n == 8 ? nested_grouping(n, {2, 4}, false, nullptr)
-                            : nested_grouping(n, {2, 6}, true, &rng);
-    setups.push_back({"hsgd(level_periods=2|4|8)", multi});
-  }
-
-  RunSetup dpsgd = base_setup(problem, AlgorithmKind::kDpsgd, kIterations);
-  dpsgd.graph = n == 8 ? hypercube(3) : ring(n);
-  dpsgd.mixing = mixing_matrix(*dpsgd.graph, MixingRule::kMetropolisHastings);
-  setups.push_back({"dpsgd", dpsgd});
-  return setups;
+  expect_same_bits_as_sim(threaded, sim, note);
 }
 
 /// Heterogeneity injected in wall time: worker 1 four times slower, exponential compute
@@ -124,7 +61,7 @@ TEST_P(ThreadsSync, EveryAlgorithmEqualsSimBitForBit) {
   const bool nonconvex = GetParam();
   for (int n : {3, 8, 12}) {
     const auto problem = make_problem(nonconvex, n);
-    for (const NamedSetup& entry : synchronous_setups(*problem)) {
+    for (const NamedSetup& entry : synchronous_setups(*problem, kIterations)) {
       expect_threads_equal_sim(entry.setup, std::string(problem->name()) + ", " + entry.name +
                                                 ", n=" + std::to_string(n));
     }
@@ -135,7 +72,7 @@ TEST_P(ThreadsSync, InjectedHeterogeneityChangesNoBit) {
   const bool nonconvex = GetParam();
   for (int n : {3, 8, 12}) {
     const auto problem = make_problem(nonconvex, n);
-    for (NamedSetup& entry : synchronous_setups(*problem)) {
+    for (NamedSetup& entry : synchronous_setups(*problem, kIterations)) {
       make_heterogeneous(entry.setup);
       expect_threads_equal_sim(entry.setup, std::string(problem->name()) + ", " + entry.name +
                                                 ", heterogeneous, n=" + std::to_string(n));
@@ -156,7 +93,7 @@ TEST_P(ThreadsSync, SgdWithOneWorkerEqualsSim) {
 /// not one) and R over k ≡ 0 mod 3 must be the same rows and values as sim's.
 TEST_P(ThreadsSync, SparseProbesAndSubsampledRunningAverageEqualSim) {
   const auto problem = make_problem(GetParam(), 8);
-  for (NamedSetup& entry : synchronous_setups(*problem)) {
+  for (NamedSetup& entry : synchronous_setups(*problem, kIterations)) {
     entry.setup.run.probe.every_iterations = 4;
     entry.setup.run.probe.running_average_every = 3;
     expect_threads_equal_sim(entry.setup,
@@ -194,7 +131,7 @@ TEST(ThreadsSyncProgress, ReportsEveryRoundCountInOrderAndEndsAtK) {
 /// the same message and the same trace up to there.
 TEST(ThreadsSyncOutcomes, DivergenceEndsAtTheSameRoundAsSim) {
   const QuadraticProblem problem(quadratic_options(8, kDim));
-  for (NamedSetup& entry : synchronous_setups(problem)) {
+  for (NamedSetup& entry : synchronous_setups(problem, kIterations)) {
     entry.setup.algorithm.step = StepSchedule{.kind = StepScheduleKind::kConstant, .initial = 50.0};
     entry.setup.run.iterations = 10000;
     const std::string note = entry.name + ", step 50";
@@ -213,7 +150,7 @@ TEST(ThreadsSyncOutcomes, DivergenceEndsAtTheSameRoundAsSim) {
 /// round that crossed the limit and stops with status time_limit and a last row at that round.
 TEST(ThreadsSyncOutcomes, TimeLimitStopsAfterTheRoundThatCrossedIt) {
   const QuadraticProblem problem(quadratic_options(8, kDim));
-  for (NamedSetup& entry : synchronous_setups(problem)) {
+  for (NamedSetup& entry : synchronous_setups(problem, kIterations)) {
     entry.setup.run.iterations = 100'000'000;
     entry.setup.run.probe.every_iterations = 1000;
     entry.setup.run.probe.running_average_every = 0;

@@ -1,9 +1,11 @@
 #pragma once
 
-/// Shared helpers of the `threads` engine tests (test_threads_sync.cpp, test_threads_async.cpp,
-/// test_threads_stress.cpp): a watchdog around run_threads, so that a deadlocked engine fails
-/// the test instead of hanging CI, and the checks every threaded run must pass whatever the
-/// thread schedule was (trace shape, probe bookkeeping, update counters).
+/// Shared helpers of the real-time engines' tests (test_threads_sync.cpp, test_threads_async.cpp,
+/// test_threads_stress.cpp, and tests/mpi/test_mpi_engine.cpp): a watchdog around run_threads,
+/// so that a deadlocked engine fails the test instead of hanging CI, the checks every run on a
+/// real engine must pass whatever the schedule was (trace shape, probe bookkeeping, update
+/// counters), the bitwise comparison of a synchronous run with `sim`, and the problem and
+/// statistics of the asynchronous convergence tests.
 
 #include <gtest/gtest.h>
 
@@ -18,6 +20,10 @@
 
 #include "dsgdlab/algorithms/engine/run_options.hpp"
 #include "dsgdlab/algorithms/engine/threads_engine.hpp"
+#include "dsgdlab/algorithms/topology/generators.hpp"
+#include "dsgdlab/algorithms/topology/grouping.hpp"
+#include "dsgdlab/algorithms/topology/hierarchical_grouping.hpp"
+#include "dsgdlab/algorithms/topology/mixing.hpp"
 #include "dsgdlab/algorithms/topology/validation.hpp"
 #include "sim_test_support.hpp"
 
@@ -190,5 +196,128 @@ inline void expect_async_counters(const RunSetup& setup, const RunResult& result
   EXPECT_EQ(active_updates + passive_updates, iterations) << what;
   EXPECT_GT(passive_updates, 0) << what << ": the passive side applied no update";
 }
+
+/// A synchronous run on a real engine against the same setup on `sim`: the same bits
+/// everywhere except the times: final models, every trace row's iteration, gradient
+/// evaluations, η, f(x̄), ‖∇f(x̄)‖², R and Ξ, the status and the run's counters.
+inline void expect_same_bits_as_sim(const RunResult& actual, const RunResult& sim,
+                                    const std::string& note) {
+  ASSERT_EQ(actual.status.to_string(), sim.status.to_string()) << note;
+  sim_test::expect_bitwise_equal(actual.final_models, sim.final_models, note);
+  ASSERT_EQ(actual.trace.size(), sim.trace.size()) << note;
+  for (std::size_t r = 0; r < sim.trace.size(); ++r) {
+    const TraceRow& a = actual.trace[r];
+    const TraceRow& e = sim.trace[r];
+    const std::string row = note + ", row " + std::to_string(r);
+    EXPECT_EQ(a.iteration, e.iteration) << row;
+    EXPECT_EQ(a.gradient_evaluations, e.gradient_evaluations) << row;
+    EXPECT_EQ(a.step_size, e.step_size) << row;
+    EXPECT_EQ(a.loss, e.loss) << row;
+    EXPECT_EQ(a.grad_norm_sq, e.grad_norm_sq) << row;
+    EXPECT_EQ(a.consensus, e.consensus) << row;
+    if (!(std::isnan(a.running_avg_grad_norm_sq) && std::isnan(e.running_avg_grad_norm_sq))) {
+      EXPECT_EQ(a.running_avg_grad_norm_sq, e.running_avg_grad_norm_sq) << row;
+    }
+  }
+  EXPECT_EQ(actual.iterations, sim.iterations) << note;
+  EXPECT_EQ(actual.gradient_evaluations, sim.gradient_evaluations) << note;
+  EXPECT_EQ(actual.worker_updates, sim.worker_updates) << note;
+  EXPECT_TRUE(actual.updates.empty()) << note;
+  EXPECT_EQ(actual.pair_counts, sim.pair_counts) << note;
+  EXPECT_TRUE(actual.running_average_exact) << note;
+}
+
+/// The synchronous setups of one problem with n workers, each `iterations` rounds: AllReduce-SGD,
+/// local SGD, two-level H-SGD, multi-level H-SGD (when n has a nontrivial nested grouping), D-PSGD.
+struct NamedSetup {
+  std::string name;
+  RunSetup setup;
+};
+
+inline std::vector<NamedSetup> synchronous_setups(const Problem& problem, std::int64_t iterations) {
+  const int n = problem.num_workers();
+  std::vector<NamedSetup> setups;
+  setups.push_back(
+      {"allreduce_sgd", sim_test::base_setup(problem, AlgorithmKind::kAllreduceSgd, iterations)});
+
+  RunSetup local = sim_test::base_setup(problem, AlgorithmKind::kLocalSgd, iterations);
+  local.algorithm.period = 4;
+  setups.push_back({"local_sgd(P=4)", local});
+
+  RunSetup hsgd = sim_test::base_setup(problem, AlgorithmKind::kHsgd, iterations);
+  hsgd.algorithm.local_period = 2;
+  hsgd.algorithm.global_period = 6;
+  hsgd.grouping = from_two_level(contiguous_grouping(n, n >= 8 ? n / 4 : 2));
+  setups.push_back({"hsgd(I=2, G=6)", hsgd});
+
+  // Nested groupings need cluster sizes dividing n: pairs in quads (n = 8), pairs in sextets
+  // drawn at random (n = 12).
+  if (n == 8 || n == 12) {
+    RunSetup multi = sim_test::base_setup(problem, AlgorithmKind::kHsgd, iterations);
+    multi.algorithm.level_periods = {2, 4, 8};
+    RandomStream rng(StreamKey{.seed = sim_test::kSeed, .purpose = StreamPurpose::kGrouping});
+    multi.grouping = n == 8 ? nested_grouping(n, {2, 4}, false, nullptr)
+                            : nested_grouping(n, {2, 6}, true, &rng);
+    setups.push_back({"hsgd(level_periods=2|4|8)", multi});
+  }
+
+  RunSetup dpsgd = sim_test::base_setup(problem, AlgorithmKind::kDpsgd, iterations);
+  dpsgd.graph = n == 8 ? hypercube(3) : ring(n);
+  dpsgd.mixing = mixing_matrix(*dpsgd.graph, MixingRule::kMetropolisHastings);
+  setups.push_back({"dpsgd", dpsgd});
+  return setups;
+}
+
+/// The asynchronous algorithms of the convergence tests.
+enum class Variant { kAdpsgdRandom, kAdpsgdBipartite, kApsgd };
+
+inline std::string to_string(Variant variant) {
+  switch (variant) {
+    case Variant::kAdpsgdRandom: return "adpsgd(random)";
+    case Variant::kAdpsgdBipartite: return "adpsgd(bipartite)";
+    case Variant::kApsgd: return "apsgd";
+  }
+  return "?";
+}
+
+/// A nearly homogeneous noisy quadratic (shared curvatures in [0.5, 1.5], centres 0.2 apart,
+/// σ² = 4): an asynchronous algorithm optimises the objective weighted by how often each worker
+/// updates, which differs between a real schedule and a simulated one; with near-equal
+/// centres that bias is far below the noise floor, so the final ‖∇f(x̄)‖² measures the
+/// algorithm and the noise, not the schedule.
+inline QuadraticOptions convergence_quadratic_options(int num_workers) {
+  return QuadraticOptions{.dim = 100,
+                          .num_workers = num_workers,
+                          .curvature_min = 0.5,
+                          .curvature_max = 1.5,
+                          .curvature_sharing = CurvatureSharing::kShared,
+                          .num_groups = 1,
+                          .group_center_spread = 1.0,
+                          .worker_center_spread = 0.2,
+                          .noise_variance = 4.0,
+                          .seed = 5};
+}
+
+/// Sample mean and standard deviation (denominator S − 1).
+struct SampleStatistics {
+  double mean = 0.0;
+  double sd = 0.0;
+};
+
+inline SampleStatistics statistics(const std::vector<double>& values) {
+  const auto count = static_cast<double>(values.size());
+  double sum = 0.0;
+  for (double value : values) sum += value;
+  const double mean = sum / count;
+  double sum_squares = 0.0;
+  for (double value : values) sum_squares += (value - mean) * (value - mean);
+  return {.mean = mean, .sd = std::sqrt(sum_squares / (count - 1.0))};
+}
+
+/// The convergence criterion's yardstick: S = 10 seeds on `sim`, and t = 11.64, the two-sided
+/// 1e-6 quantile of Student's t with S − 1 = 9 degrees of freedom (one more run from the same
+/// distribution falls outside m ± t·sd·√(1 + 1/S) with probability 1e-6).
+inline constexpr int kSimSeeds = 10;
+inline constexpr double kStudentT9TwoSided1e6 = 11.64;
 
 }  // namespace dsgdlab::threads_test

@@ -67,32 +67,6 @@ MpiRun run_everywhere(const RunSetup& setup, const MpiEngineOptions& options = {
   return run;
 }
 
-/// The same bits as sim everywhere except the times (test_threads_sync.cpp's comparison).
-void expect_equal_sim(const RunResult& mpi, const RunResult& sim, const std::string& note) {
-  ASSERT_EQ(mpi.status.to_string(), sim.status.to_string()) << note;
-  expect_bitwise_equal(mpi.final_models, sim.final_models, note);
-  ASSERT_EQ(mpi.trace.size(), sim.trace.size()) << note;
-  for (std::size_t r = 0; r < sim.trace.size(); ++r) {
-    const TraceRow& a = mpi.trace[r];
-    const TraceRow& e = sim.trace[r];
-    const std::string row = note + ", row " + std::to_string(r);
-    EXPECT_EQ(a.iteration, e.iteration) << row;
-    EXPECT_EQ(a.gradient_evaluations, e.gradient_evaluations) << row;
-    EXPECT_EQ(a.step_size, e.step_size) << row;
-    EXPECT_EQ(a.loss, e.loss) << row;
-    EXPECT_EQ(a.grad_norm_sq, e.grad_norm_sq) << row;
-    EXPECT_EQ(a.consensus, e.consensus) << row;
-    if (!(std::isnan(a.running_avg_grad_norm_sq) && std::isnan(e.running_avg_grad_norm_sq))) {
-      EXPECT_EQ(a.running_avg_grad_norm_sq, e.running_avg_grad_norm_sq) << row;
-    }
-  }
-  EXPECT_EQ(mpi.iterations, sim.iterations) << note;
-  EXPECT_EQ(mpi.gradient_evaluations, sim.gradient_evaluations) << note;
-  EXPECT_EQ(mpi.worker_updates, sim.worker_updates) << note;
-  EXPECT_TRUE(mpi.updates.empty()) << note;
-  EXPECT_TRUE(mpi.running_average_exact) << note;
-}
-
 /// Every mpi run reports where its workers' time went: parts ≥ 0 that together take no longer
 /// than the call did (each worker's parts are disjoint intervals of its run).
 void expect_time_breakdown(const MpiRun& run, const std::string& note) {
@@ -110,40 +84,7 @@ void expect_mpi_equal_sim(const RunSetup& setup, const std::string& what) {
   const std::string note = what + ", " + seed_note(setup);
   expect_trace_shape(*run.result, run.result->iterations, true, run.elapsed_s, note);
   expect_time_breakdown(run, note);
-  expect_equal_sim(*run.result, run_simulation(setup), note);
-}
-
-struct NamedSetup {
-  std::string name;
-  RunSetup setup;
-};
-
-/// AllReduce-SGD, local SGD, two-level H-SGD, multi-level H-SGD (n = 8), D-PSGD.
-std::vector<NamedSetup> synchronous_setups(const Problem& problem) {
-  const int n = problem.num_workers();
-  std::vector<NamedSetup> setups;
-  setups.push_back(
-      {"allreduce_sgd", base_setup(problem, AlgorithmKind::kAllreduceSgd, kIterations)});
-  RunSetup local = base_setup(problem, AlgorithmKind::kLocalSgd, kIterations);
-  local.algorithm.period = 4;
-  setups.push_back({"local_sgd(P=4)", local});
-  RunSetup hsgd = base_setup(problem, AlgorithmKind::kHsgd, kIterations);
-  hsgd.algorithm.local_period = 2;
-  hsgd.algorithm.global_period = 6;
-  hsgd.grouping = from_two_level(contiguous_grouping(n, 2));
-  setups.push_back({"hsgd(I=2, G=6)", hsgd});
-  if (n == 8) {
-    RunSetup multi = base_setup(problem, AlgorithmKind::kHsgd, kIterations);
-    multi.algorithm.level_periods = {2, 4, 8};
-    RandomStream rng(StreamKey{.seed = kSeed, .purpose = StreamPurpose::kGrouping});
-    multi.grouping = nested_grouping(n, {2, 4}, true, &rng);
-    setups.push_back({"hsgd(level_periods=2|4|8, random nested groups)", multi});
-  }
-  RunSetup dpsgd = base_setup(problem, AlgorithmKind::kDpsgd, kIterations);
-  dpsgd.graph = n == 8 ? hypercube(3) : ring(n);
-  dpsgd.mixing = mixing_matrix(*dpsgd.graph, MixingRule::kMetropolisHastings);
-  setups.push_back({"dpsgd", dpsgd});
-  return setups;
+  expect_same_bits_as_sim(*run.result, run_simulation(setup), note);
 }
 
 std::unique_ptr<Problem> make_problem(bool nonconvex, int n) {
@@ -155,7 +96,7 @@ TEST(MpiSync, EveryAlgorithmEqualsSimBitForBit) {
   for (const bool nonconvex : {false, true}) {
     for (int n : {3, 8}) {
       const auto problem = make_problem(nonconvex, n);
-      for (const NamedSetup& entry : synchronous_setups(*problem)) {
+      for (const NamedSetup& entry : synchronous_setups(*problem, kIterations)) {
         expect_mpi_equal_sim(entry.setup, std::string(problem->name()) + ", " + entry.name +
                                               ", n=" + std::to_string(n));
       }
@@ -172,7 +113,7 @@ TEST(MpiSync, SgdWithOneWorkerEqualsSim) {
 /// happen on the ranks, and not one bit changes.
 TEST(MpiSync, InjectedHeterogeneityChangesNoBit) {
   const auto problem = make_problem(false, 4);
-  for (NamedSetup& entry : synchronous_setups(*problem)) {
+  for (NamedSetup& entry : synchronous_setups(*problem, kIterations)) {
     entry.setup.cost.slow_workers = {WorkerSlowdown{.worker = 1, .factor = 4.0}};
     entry.setup.cost.compute_distribution = ComputeTimeDistribution::kExponential;
     entry.setup.cost.link_latency_s = 2e-5;
@@ -184,7 +125,7 @@ TEST(MpiSync, InjectedHeterogeneityChangesNoBit) {
 /// probes at all: the same rows and values as sim.
 TEST(MpiSync, SparseProbesAndSubsampledRunningAverageEqualSim) {
   const auto problem = make_problem(true, 8);
-  for (NamedSetup& entry : synchronous_setups(*problem)) {
+  for (NamedSetup& entry : synchronous_setups(*problem, kIterations)) {
     entry.setup.run.probe.every_iterations = 4;
     entry.setup.run.probe.running_average_every = 3;
     expect_mpi_equal_sim(entry.setup, entry.name + ", sparse probes");
@@ -197,13 +138,13 @@ TEST(MpiSync, SparseProbesAndSubsampledRunningAverageEqualSim) {
 /// A step far beyond 2/L: status diverged at the same round, same message, same trace.
 TEST(MpiSync, DivergenceEndsAtTheSameRoundAsSim) {
   const auto problem = make_problem(false, 4);
-  for (NamedSetup& entry : synchronous_setups(*problem)) {
+  for (NamedSetup& entry : synchronous_setups(*problem, kIterations)) {
     entry.setup.algorithm.step = StepSchedule{.kind = StepScheduleKind::kConstant, .initial = 50.0};
     entry.setup.run.iterations = 10000;
     const MpiRun run = run_everywhere(entry.setup);
     if (!is_lead()) continue;
     EXPECT_EQ(run.result->status.code(), StatusCode::kDiverged) << entry.name;
-    expect_equal_sim(*run.result, run_simulation(entry.setup), entry.name + ", step 50");
+    expect_same_bits_as_sim(*run.result, run_simulation(entry.setup), entry.name + ", step 50");
   }
 }
 
@@ -215,7 +156,7 @@ TEST(MpiSync, DivergenceEndsAtTheSameRoundAsSim) {
 TEST(MpiSync, AllreduceAveragingAgreesWithSimToRounding) {
   constexpr double kRelativeTolerance = 1e-12;
   const auto problem = make_problem(false, 8);
-  for (const NamedSetup& entry : synchronous_setups(*problem)) {
+  for (const NamedSetup& entry : synchronous_setups(*problem, kIterations)) {
     if (entry.setup.algorithm.kind == AlgorithmKind::kDpsgd) continue;
     const MpiRun run = run_everywhere(entry.setup, {.averaging = MpiAveraging::kAllreduce});
     if (!is_lead()) continue;
@@ -260,31 +201,6 @@ TEST(MpiEngine, TooFewRanksIsRefusedOnEveryRank) {
 
 constexpr int kAsyncWorkers = 4;
 
-/// test_threads_async.cpp's nearly homogeneous noisy quadratic (d = 100, σ² = 4).
-QuadraticOptions convergence_quadratic_options() {
-  return QuadraticOptions{.dim = 100,
-                          .num_workers = kAsyncWorkers,
-                          .curvature_min = 0.5,
-                          .curvature_max = 1.5,
-                          .curvature_sharing = CurvatureSharing::kShared,
-                          .num_groups = 1,
-                          .group_center_spread = 1.0,
-                          .worker_center_spread = 0.2,
-                          .noise_variance = 4.0,
-                          .seed = 5};
-}
-
-enum class Variant { kAdpsgdRandom, kAdpsgdBipartite, kApsgd };
-
-std::string to_string(Variant variant) {
-  switch (variant) {
-    case Variant::kAdpsgdRandom: return "adpsgd(random)";
-    case Variant::kAdpsgdBipartite: return "adpsgd(bipartite)";
-    case Variant::kApsgd: return "apsgd";
-  }
-  return "?";
-}
-
 RunSetup async_setup(const Problem& problem, Variant variant, std::int64_t iterations,
                      std::uint64_t seed) {
   RunSetup setup;
@@ -309,25 +225,12 @@ RunSetup async_setup(const Problem& problem, Variant variant, std::int64_t itera
   return setup;
 }
 
-double mean(const std::vector<double>& values) {
-  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
-}
-
-double standard_deviation(const std::vector<double>& values) {
-  const double m = mean(values);
-  double sum_squares = 0.0;
-  for (double value : values) sum_squares += (value - m) * (value - m);
-  return std::sqrt(sum_squares / (static_cast<double>(values.size()) - 1.0));
-}
-
 // Convergence criterion of test_threads_async.cpp: S = 10 sim seeds give the mean m and the
 // standard deviation sd of v = log ‖∇f(x̄_K)‖²; one more run from that distribution falls
 // outside m ± t·sd·√(1 + 1/S) with probability 1e-6 for t = 11.64 (Student's t, 9 degrees of
 // freedom, two-sided). 3 variants × 2 mpi seeds: a correct engine fails with probability
 // ≤ 6e-6. The interval also lies a factor ≥ 10 below ‖∇f(x_0)‖², so a run that did not
 // converge, or lost or corrupted updates, fails.
-constexpr int kSimSeeds = 10;
-constexpr double kStudentT9TwoSided1e6 = 11.64;
 constexpr std::uint64_t kMpiSeeds[] = {101, 102};
 constexpr std::int64_t kConvergenceIterations = 8000;
 
@@ -335,7 +238,7 @@ class MpiAsync : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(MpiAsync, ConvergesLikeSimAndReportsStaleness) {
   const Variant variant = GetParam();
-  const QuadraticProblem problem(convergence_quadratic_options());
+  const QuadraticProblem problem(convergence_quadratic_options(kAsyncWorkers));
   const std::string what = std::string(problem.name()) + ", " + to_string(variant);
   std::vector<double> sim_logs;
   double initial_grad_norm_sq = 0.0;
@@ -361,14 +264,15 @@ TEST_P(MpiAsync, ConvergesLikeSimAndReportsStaleness) {
     expect_time_breakdown(run, note);
     EXPECT_GT(result.time_breakdown->compute_s, 0.0) << note;
     for (const UpdateRecord& update : result.updates) stale_updates += update.staleness > 0;
-    const double sd = standard_deviation(sim_logs);
+    const SampleStatistics sim = statistics(sim_logs);
+    const double sd = sim.sd;
     const double half_width = kStudentT9TwoSided1e6 * sd * std::sqrt(1.0 + 1.0 / kSimSeeds);
-    ASSERT_LT(mean(sim_logs) + half_width, std::log(initial_grad_norm_sq) - std::log(10.0))
+    ASSERT_LT(sim.mean + half_width, std::log(initial_grad_norm_sq) - std::log(10.0))
         << what << ": the criterion would not even show convergence";
     const double value = std::log(result.trace.back().grad_norm_sq);
-    EXPECT_LE(std::abs(value - mean(sim_logs)), half_width)
+    EXPECT_LE(std::abs(value - sim.mean), half_width)
         << note << ": log ‖∇f(x̄_K)‖² = " << value << " on mpi, sim over " << kSimSeeds
-        << " seeds: mean " << mean(sim_logs) << ", sd " << sd;
+        << " seeds: mean " << sim.mean << ", sd " << sd;
   }
   // Four processes updating concurrently: some update must have seen another land between its
   // read and its write (all-zero staleness would mean the ranks ran one after another, or the
@@ -398,7 +302,7 @@ INSTANTIATE_TEST_SUITE_P(Variants, MpiAsync,
 /// model (theory.md §3): the slow worker applies about 1/20 of a fast one's updates and sees
 /// about 3·20 = 60 updates by the others during each gradient (2 to 3 for a fast worker).
 TEST(MpiAsyncStaleness, SlowWorkerAppliesFewerAndStalerUpdates) {
-  QuadraticOptions options = convergence_quadratic_options();
+  QuadraticOptions options = convergence_quadratic_options(kAsyncWorkers);
   options.dim = 100000;
   const QuadraticProblem problem(options);
   for (const Variant variant : {Variant::kAdpsgdRandom, Variant::kApsgd}) {
@@ -428,7 +332,7 @@ TEST(MpiAsyncStaleness, SlowWorkerAppliesFewerAndStalerUpdates) {
 
 /// A step far beyond 2/L: every rank leaves, status diverged.
 TEST(MpiAsyncOutcomes, DivergenceStopsTheRun) {
-  const QuadraticProblem problem(convergence_quadratic_options());
+  const QuadraticProblem problem(convergence_quadratic_options(kAsyncWorkers));
   for (const Variant variant : {Variant::kAdpsgdRandom, Variant::kApsgd}) {
     RunSetup setup = async_setup(problem, variant, 1000000, 3);
     setup.algorithm.step = StepSchedule{.kind = StepScheduleKind::kConstant, .initial = 50.0};
@@ -442,7 +346,7 @@ TEST(MpiAsyncOutcomes, DivergenceStopsTheRun) {
 
 /// A run planned far too long stops at the wall-time limit; the counters describe what ran.
 TEST(MpiAsyncOutcomes, TimeLimitStopsEveryRank) {
-  const QuadraticProblem problem(convergence_quadratic_options());
+  const QuadraticProblem problem(convergence_quadratic_options(kAsyncWorkers));
   for (const Variant variant : {Variant::kAdpsgdBipartite, Variant::kApsgd}) {
     RunSetup setup = async_setup(problem, variant, 100000000, 3);
     // Long enough that on a loaded, oversubscribed machine every rank gets scheduled.
