@@ -15,7 +15,8 @@
 namespace dsgdlab {
 namespace {
 
-/// Initiator probabilities must sum to 1 within this (same argument as kMixingTolerance).
+/// Initiator probabilities must sum to 1 within this (the argument of kMixingTolerance in
+/// spectral.cpp: a sum of a few rounded terms).
 constexpr double kProbabilityTolerance = 1e-12;
 
 void check_pair_probabilities(const Graph& graph, std::span<const double> pair_probabilities) {
