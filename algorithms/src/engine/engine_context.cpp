@@ -4,6 +4,19 @@
 
 namespace dsgdlab {
 
+Status divergence_status(bool model_non_finite, std::int64_t iteration) {
+  return Status::diverged(std::string(model_non_finite ? "a model" : "f(x̄) or ‖∇f(x̄)‖²") +
+                          " became non-finite by iteration " + std::to_string(iteration));
+}
+
+Status time_limit_status(bool wall_clock, bool asynchronous, std::int64_t count) {
+  std::string message(wall_clock ? "wall" : "virtual");
+  message += " time exceeded run.max_virtual_time_s ";
+  message += asynchronous ? "after " + std::to_string(count) + " updates"
+                          : "at iteration " + std::to_string(count);
+  return Status::time_limit(message);
+}
+
 EngineContext::EngineContext(const RunSetup& run_setup, const ProgressCallback& progress)
     : setup(run_setup),
       problem(*run_setup.problem),

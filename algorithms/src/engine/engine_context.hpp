@@ -6,14 +6,26 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "dsgdlab/algorithms/engine/cost_model.hpp"
 #include "dsgdlab/algorithms/engine/sim_engine.hpp"
 #include "dsgdlab/algorithms/engine/trace_recorder.hpp"
 #include "dsgdlab/core/random.hpp"
+#include "dsgdlab/core/status.hpp"
 
 namespace dsgdlab {
+
+/// Status diverged, the same words on every engine: "a model became non-finite by iteration k"
+/// when a model held NaN or ±∞, else "f(x̄) or ‖∇f(x̄)‖² became non-finite by iteration k" (a
+/// probe measured it; the models can be finite while f overflows).
+Status divergence_status(bool model_non_finite, std::int64_t iteration);
+
+/// Status time_limit: "<clock> time exceeded run.max_virtual_time_s at iteration k" for rounds,
+/// "... after k updates" for asynchronous runs; the clock is "virtual" on sim, "wall" on the
+/// real-time engines.
+Status time_limit_status(bool wall_clock, bool asynchronous, std::int64_t count);
 
 class EngineContext {
  public:

@@ -63,8 +63,7 @@ class AsyncProgress {
       context_.result.virtual_time_s = context_.setup.run.max_virtual_time_s;
       context_.record(applied_, context_.setup.run.max_virtual_time_s, step(), models);
       context_.result.status =
-          Status::time_limit("virtual time exceeded run.max_virtual_time_s after " +
-                             std::to_string(applied_) + " updates");
+          time_limit_status(/*wall_clock=*/false, /*asynchronous=*/true, applied_);
       finished_ = true;
       return false;
     }
@@ -91,9 +90,7 @@ class AsyncProgress {
     diverged = diverged || recorder.saw_non_finite();
     context_.report_progress(applied_);
     if (diverged) {
-      result.status = Status::diverged((models_diverged ? "a model" : "f(x̄) or ‖∇f(x̄)‖²") +
-                                       std::string(" became non-finite by iteration ") +
-                                       std::to_string(applied_));
+      result.status = divergence_status(models_diverged, applied_);
     }
     finished_ = applied_ == context_.setup.run.iterations || diverged;
   }

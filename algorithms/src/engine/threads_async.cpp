@@ -104,12 +104,10 @@ class AsyncRun {
     const std::int64_t diverged_at = diverged_at_.load();
     if (diverged_at >= 0 || context_.recorder.saw_non_finite()) {
       result.status =
-          Status::diverged(std::string(diverged_at >= 0 ? "a model" : "f(x̄) or ‖∇f(x̄)‖²") +
-                           " became non-finite by iteration " +
-                           std::to_string(diverged_at >= 0 ? diverged_at : result.iterations));
+          divergence_status(diverged_at >= 0, diverged_at >= 0 ? diverged_at : result.iterations);
     } else if (time_limited_) {
-      result.status = Status::time_limit("wall time exceeded run.max_virtual_time_s after " +
-                                         std::to_string(result.iterations) + " updates");
+      result.status =
+          time_limit_status(/*wall_clock=*/true, /*asynchronous=*/true, result.iterations);
     }
   }
 

@@ -78,12 +78,9 @@ void run_rounds(ThreadsContext& context) {
       diverged = diverged || recorder.saw_non_finite();
       context.report_progress(k + 1);
       if (diverged) {
-        result.status = Status::diverged((models_diverged ? "a model" : "f(x̄) or ‖∇f(x̄)‖²") +
-                                         std::string(" became non-finite by iteration ") +
-                                         std::to_string(k + 1));
+        result.status = divergence_status(models_diverged, k + 1);
       } else if (over_time && k + 1 < iterations) {
-        result.status = Status::time_limit(
-            "wall time exceeded run.max_virtual_time_s at iteration " + std::to_string(k + 1));
+        result.status = time_limit_status(/*wall_clock=*/true, /*asynchronous=*/false, k + 1);
       }
       stop = last || diverged;
       round = k + 1;

@@ -378,12 +378,10 @@ void run_adpsgd(MpiContext& context) {
   const bool models_diverged = diverged_at != std::numeric_limits<std::int64_t>::max();
   if (models_diverged || context.recorder.saw_non_finite()) {
     result.status =
-        Status::diverged(std::string(models_diverged ? "a model" : "f(x̄) or ‖∇f(x̄)‖²") +
-                         " became non-finite by iteration " +
-                         std::to_string(models_diverged ? diverged_at : result.iterations));
+        divergence_status(models_diverged, models_diverged ? diverged_at : result.iterations);
   } else if (time_limited && result.iterations < setup.run.iterations) {
-    result.status = Status::time_limit("wall time exceeded run.max_virtual_time_s after " +
-                                       std::to_string(result.iterations) + " updates");
+    result.status =
+        time_limit_status(/*wall_clock=*/true, /*asynchronous=*/true, result.iterations);
   }
   result.final_models = std::move(coordinator->models());
 }

@@ -73,13 +73,10 @@ void run_server(MpiContext& context) {
       }
       context.report_progress(applied);
       if (models_diverged || recorder.saw_non_finite()) {
-        result.status = Status::diverged((models_diverged ? "a model" : "f(x̄) or ‖∇f(x̄)‖²") +
-                                         std::string(" became non-finite by iteration ") +
-                                         std::to_string(applied));
+        result.status = divergence_status(models_diverged, applied);
         finished = true;
       } else if (over_time && applied < iterations) {
-        result.status = Status::time_limit("wall time exceeded run.max_virtual_time_s after " +
-                                           std::to_string(applied) + " updates");
+        result.status = time_limit_status(/*wall_clock=*/true, /*asynchronous=*/true, applied);
         finished = true;
       }
       finished = finished || applied == iterations;

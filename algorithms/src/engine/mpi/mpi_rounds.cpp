@@ -137,12 +137,9 @@ void run_rounds(MpiContext& context) {
     if (lead) {
       context.report_progress(done);
       if (diverged) {
-        result.status = Status::diverged((models_diverged ? "a model" : "f(x̄) or ‖∇f(x̄)‖²") +
-                                         std::string(" became non-finite by iteration ") +
-                                         std::to_string(done));
+        result.status = divergence_status(models_diverged, done);
       } else if (over_time && done < iterations) {
-        result.status = Status::time_limit(
-            "wall time exceeded run.max_virtual_time_s at iteration " + std::to_string(done));
+        result.status = time_limit_status(/*wall_clock=*/true, /*asynchronous=*/false, done);
       }
     }
     if (last || diverged) break;
