@@ -14,6 +14,7 @@
 // rank 0 at the end.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <limits>
 #include <optional>
@@ -111,6 +112,17 @@ class SharedState {
     return previous;
   }
   std::int64_t read(Counter which) { return fetch_add(which, 0); }
+  /// The applied count and the stop flag, read atomically in one access epoch.
+  std::array<std::int64_t, 2> read_applied_and_stop() {
+    static_assert(kStop == kApplied + 1, "read together: adjacent counters");
+    std::array<std::int64_t, 2> values{};
+    check(MPI_Win_lock(MPI_LOCK_SHARED, kCoordinator, 0, counters_), "MPI_Win_lock");
+    check(MPI_Get_accumulate(nullptr, 0, MPI_INT64_T, values.data(), 2, MPI_INT64_T, kCoordinator,
+                             kApplied, 2, MPI_INT64_T, MPI_NO_OP, counters_),
+          "MPI_Get_accumulate");
+    check(MPI_Win_unlock(kCoordinator, counters_), "MPI_Win_unlock");
+    return values;
+  }
 
  private:
   void put_model(int rank, ConstVectorRef model) {
@@ -169,9 +181,9 @@ WorkerOutcome run_worker(MpiContext& context, SharedState& shared) {
     const auto read_start = EngineContext::Clock::now();
     shared.lock_model(me);
     shared.read_model(me, snapshot);
-    const std::int64_t snapshot_count = shared.read(kApplied);
+    const auto [snapshot_count, stop] = shared.read_applied_and_stop();
     shared.unlock_model(me);
-    const bool over = snapshot_count >= iterations || shared.read(kStop) != 0;
+    const bool over = snapshot_count >= iterations || stop != 0;
     times.communication_s += seconds_since(read_start);
     if (over) break;
 
